@@ -1,0 +1,144 @@
+"""The ``policydesk`` command: a thin face over the library (parse, call, format; no logic of its own)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest import Config, PolicyDeskError, Progress, ingest, open_store
+from ingest.errors import ConfigError
+
+
+def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--index-dir / --chroma-url on every command that touches the index."""
+
+    @click.option(
+        "--index-dir", type=click.Path(path_type=Path), help="Index folder [env POLICYDESK_HOME; default .policydesk]"
+    )
+    @click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [env POLICYDESK_CHROMA_URL]")
+    @functools.wraps(command)
+    def wrapper(*args: Any, index_dir: Path | None, chroma_url: str | None, **kwargs: Any) -> Any:
+        return command(*args, overrides={"index_dir": index_dir, "chroma_url": chroma_url}, **kwargs)
+
+    return wrapper
+
+
+def _config(overrides: dict[str, Any]) -> Config:
+    try:
+        return Config.load(overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+class _Cli(click.Group):
+    """Turns PolicyDesk errors into a one-line message and exit code 1 (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyDeskError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Cli)
+@click.version_option(package_name="policydesk")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+def cli(verbose: bool) -> None:
+    """PolicyDesk: grounded answers from policy briefs, helpdesk answers and good practices."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--chunk-tokens", type=int, help="Chunk size in tokens [env POLICYDESK_CHUNK_TOKENS]")
+@click.option("--chunk-overlap", type=int, help="Tokens shared by neighbouring chunks [env POLICYDESK_CHUNK_OVERLAP]")
+@_index_options
+def ingest_command(
+    paths: tuple[Path, ...], chunk_tokens: int | None, chunk_overlap: int | None, overrides: dict[str, Any]
+) -> None:
+    """Index the files under PATHS (folders or files); unchanged files are skipped.
+
+    Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt). Exits with 1 if
+    any file failed; the others are still indexed.
+    """
+    config = _config(overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap})
+    with _ProgressBars() as bars:
+        report = ingest(list(paths), config, progress=bars.update)
+    _print_report(report)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command("stats")
+@_index_options
+def stats_command(overrides: dict[str, Any]) -> None:
+    """Show what is indexed: documents and chunks per type, where, and with which model."""
+    from ingest.embedding import MODEL_NAME
+
+    config = _config(overrides)
+    documents = open_store(config).documents()
+    click.echo(f"Index:           {config.chroma_url or config.index_dir.resolve()}")
+    click.echo(f"Embedding model: {MODEL_NAME} (onnxruntime, offline)")
+    if not documents:
+        click.echo("No documents indexed yet: run `policydesk ingest corpus/`.")
+        return
+    docs, chunks = Counter(), Counter()
+    for doc in documents.values():
+        docs[doc.doc_type] += 1
+        chunks[doc.doc_type] += doc.chunks
+    click.echo(f"{'type':<15}{'documents':>10}{'chunks':>8}")
+    for doc_type in sorted(docs):
+        click.echo(f"{doc_type:<15}{docs[doc_type]:>10}{chunks[doc_type]:>8}")
+    click.echo(f"{'total':<15}{sum(docs.values()):>10}{sum(chunks.values()):>8}")
+
+
+class _ProgressBars:
+    """Two tqdm bars, files and chunks, on stderr so that stdout stays clean for scripts."""
+
+    def __enter__(self) -> _ProgressBars:
+        self._bars: dict[str, Any] = {}
+        return self
+
+    def update(self, snapshot: Progress) -> None:
+        self._set("files", snapshot.files_done, snapshot.files_total, snapshot.label)
+        self._set("chunks", snapshot.chunks_done, snapshot.chunks_total, "")
+
+    def _set(self, name: str, done: int, total: int, label: str) -> None:
+        from tqdm import tqdm
+
+        if name not in self._bars:
+            self._bars[name] = tqdm(
+                total=total, desc=f"{name:<6}", unit=name[:-1], file=sys.stderr, position=len(self._bars)
+            )
+        bar = self._bars[name]
+        bar.total = total
+        if label:
+            bar.set_postfix_str(label, refresh=False)
+        bar.update(done - bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _print_report(report: Any) -> None:
+    counts = report.counts
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "removed", "failed"))
+    click.echo(f"Ingest: {summary} in {report.seconds:.1f} s; {report.chunks_written} chunks embedded.")
+    click.echo(f"Index: {report.total_documents} documents, {report.total_chunks} chunks at {report.index_location}")
+    for outcome in report.failed:
+        click.echo(f"FAILED {outcome.source_path}: {outcome.reason}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="policydesk")

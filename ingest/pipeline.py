@@ -1,0 +1,227 @@
+"""Incremental ingestion: find files, skip unchanged ones, load → clean → chunk → embed → commit per document."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ingest.chunking import embedding_text, split_document, split_sentences
+from ingest.cleaning import clean_document
+from ingest.config import Config
+from ingest.errors import DocumentError
+from ingest.keyword_index import load_keyword_index
+from ingest.loading import content_hash_of, doc_id_for, find_source_files, load_document
+from ingest.records import Chunk, Document, IndexedDocument
+from ingest.store import Store, open_store
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH = 64
+STATUSES = ("added", "updated", "unchanged", "removed", "failed")
+
+
+class Embedder(Protocol):
+    """What ingestion needs from an embedding model."""
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray: ...
+
+    def count_wordpieces(self, text: str) -> int: ...
+
+
+@dataclass
+class Progress:
+    """A snapshot of the run's progress, passed to the ``progress`` callback after each step."""
+
+    files_done: int = 0
+    files_total: int = 0
+    chunks_done: int = 0
+    chunks_total: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file (or to a document whose file is gone)."""
+
+    doc_id: str
+    source_path: str
+    status: str
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The result of one ingest run."""
+
+    outcomes: tuple[FileOutcome, ...]
+    seconds: float
+    index_location: str
+    total_documents: int = 0
+    total_chunks: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> tuple[FileOutcome, ...]:
+        """The files that could not be ingested."""
+        return tuple(o for o in self.outcomes if o.status == "failed")
+
+    @property
+    def chunks_written(self) -> int:
+        """Chunks embedded and written by this run."""
+        return sum(o.chunks for o in self.outcomes if o.status in ("added", "updated"))
+
+
+def ingest(
+    roots: Sequence[Path],
+    config: Config,
+    *,
+    embedder_factory: Callable[[], Embedder] | None = None,
+    store: Store | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> IngestReport:
+    """Bring the index up to date with the files under ``roots``.
+
+    Unchanged files (same content hash) are skipped without loading the model; changed files have their chunks
+    replaced; documents whose file under a given folder is gone are removed. A bad file is reported and
+    skipped. Each document is committed on its own, so an interruption never leaves one half-updated.
+    """
+    started = time.perf_counter()
+    store = store or open_store(config)
+    notify = progress or (lambda snapshot: None)
+    committed = store.documents()
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[Path, str, str]] = []  # (path, doc_id, status)
+    for root in roots:
+        if not root.exists():
+            raise DocumentError(root, "does not exist; pass a corpus folder or a file")
+        for path in find_source_files(root):
+            doc_id = doc_id_for(path, root)
+            outcome = _triage(path, doc_id, committed)
+            outcomes.append(outcome) if outcome else pending.append((path, doc_id, _new_status(doc_id, committed)))
+    outcomes += _remove_missing(
+        roots, committed, {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}, store
+    )
+    embedder = embedder_factory() if pending and embedder_factory else None
+    if pending and embedder is None:
+        embedder = _default_embedder(config)
+    snapshot = Progress(files_total=len(pending))
+    for path, doc_id, status in pending:
+        snapshot.label = path.name
+        outcomes.append(_ingest_file(path, doc_id, status, config, store, embedder, lambda: notify(snapshot), snapshot))
+        snapshot.files_done += 1
+        notify(snapshot)
+    store.collect_garbage()
+    load_keyword_index(store)  # rebuilds only when the registry changed
+    documents = store.documents()
+    return IngestReport(
+        outcomes=tuple(outcomes),
+        seconds=time.perf_counter() - started,
+        index_location=store.location,
+        total_documents=len(documents),
+        total_chunks=sum(doc.chunks for doc in documents.values()),
+        counts={status: sum(o.status == status for o in outcomes) for status in STATUSES},
+    )
+
+
+def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument]) -> FileOutcome | None:
+    """An outcome for a file that needs no work (unchanged or unreadable), else None."""
+    try:
+        content_hash = content_hash_of(path)
+    except DocumentError as exc:
+        return FileOutcome(doc_id, str(path), "failed", reason=exc.reason)
+    known = committed.get(doc_id)
+    if known and known.content_hash == content_hash:
+        return FileOutcome(doc_id, str(path), "unchanged", chunks=known.chunks)
+    return None
+
+
+def _new_status(doc_id: str, committed: dict[str, IndexedDocument]) -> str:
+    return "updated" if doc_id in committed else "added"
+
+
+def _remove_missing(
+    roots: Sequence[Path], committed: dict[str, IndexedDocument], seen: set[str], store: Store
+) -> list[FileOutcome]:
+    """Remove documents whose file lay under one of the ingested folders and no longer exists."""
+    folders = [root.resolve() for root in roots if root.is_dir()]
+    removed = []
+    for doc in committed.values():
+        source = Path(doc.source_path).resolve()
+        if doc.doc_id in seen or source.exists() or not any(source.is_relative_to(f) for f in folders):
+            continue
+        store.remove_document(doc.doc_id)
+        removed.append(FileOutcome(doc.doc_id, doc.source_path, "removed", chunks=doc.chunks))
+    return removed
+
+
+def _ingest_file(
+    path: Path,
+    doc_id: str,
+    status: str,
+    config: Config,
+    store: Store,
+    embedder: Embedder,
+    notify: Callable[[], None],
+    snapshot: Progress,
+) -> FileOutcome:
+    try:
+        document = load_document(path, doc_id)
+        pages = clean_document(document)
+        chunks = split_document(
+            document,
+            pages,
+            chunk_tokens=config.chunk_tokens,
+            chunk_overlap=config.chunk_overlap,
+            count_wordpieces=embedder.count_wordpieces,
+        )
+        if not chunks:
+            raise DocumentError(path, "no text left after cleaning; check that the file has readable content")
+    except DocumentError as exc:
+        return FileOutcome(doc_id, str(path), "failed", reason=exc.reason)
+    sentences = [s for chunk in chunks for s in split_sentences(chunk)]
+    snapshot.chunks_total += len(chunks)
+    chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, notify, snapshot)
+    sentence_vectors = embedder.embed([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
+    store.write_document(_indexed(document, chunks), chunks, chunk_vectors, sentences, sentence_vectors)
+    logger.info("%s %s: %d chunks, %d sentences", status, doc_id, len(chunks), len(sentences))
+    return FileOutcome(doc_id, str(path), status, chunks=len(chunks))
+
+
+def _embed(texts: list[str], embedder: Embedder, notify: Callable[[], None], snapshot: Progress) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+        snapshot.chunks_done += len(parts[-1])
+        notify()
+    return np.concatenate(parts)
+
+
+def _indexed(document: Document, chunks: list[Chunk]) -> IndexedDocument:
+    return IndexedDocument(
+        doc_id=document.doc_id,
+        title=document.title,
+        doc_type=document.doc_type,
+        source_path=document.source_path,
+        content_hash=document.content_hash,
+        pages=len(document.pages),
+        chunks=len(chunks),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        metadata=dict(document.metadata),
+    )
+
+
+def _default_embedder(config: Config) -> Embedder:
+    from ingest.embedding import load_embedder  # imported late: an unchanged corpus never loads the model
+
+    return load_embedder(cache_dir=config.model_cache)
+
+
+__all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest"]

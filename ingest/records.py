@@ -1,0 +1,105 @@
+"""The typed records that flow from loading to indexing (and on to the assistant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DOC_TYPES = ("brief", "helpdesk", "good_practice", "document")
+
+# Good-practice fields copied from front matter into every chunk's metadata (and usable as filters).
+GOOD_PRACTICE_FIELDS = ("project", "region", "country", "themes", "organisation", "source")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a document's text (Markdown and text files are a single page numbered ``None``)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source file, before cleaning.
+
+    Attributes:
+        doc_id: stable id derived from the file's path (``briefs/policy-brief-clusters``).
+        content_hash: sha256 of the file's bytes; an unchanged hash means nothing to re-ingest.
+        metadata: good-practice fields and other front-matter values (``themes`` is a tuple).
+    """
+
+    doc_id: str
+    title: str
+    doc_type: str
+    source_path: str
+    content_hash: str
+    pages: tuple[Page, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and where its text starts in the cleaned page text."""
+
+    title: str
+    start: int
+
+
+@dataclass(frozen=True)
+class CleanPage:
+    """A page after cleaning: paragraphs joined by blank lines, headings found."""
+
+    number: int | None
+    text: str
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: a piece of one page of one document.
+
+    ``start``/``end`` are character offsets into the cleaned page text; ``text == page.text[start:end]``.
+    """
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    page: int | None
+    section: str | None
+    start: int
+    end: int
+    title: str
+    doc_type: str
+    source_path: str
+    content_hash: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk, embedded at ingest so answers need no embedding at query time.
+
+    ``start``/``end`` are character offsets into the chunk's text.
+    """
+
+    sentence_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index knows of one document: its registry entry, written last when it is (re)ingested."""
+
+    doc_id: str
+    title: str
+    doc_type: str
+    source_path: str
+    content_hash: str
+    pages: int
+    chunks: int
+    ingested_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,281 @@
+"""The store adapter: the only module that builds Chroma clients and llama-index vector-store objects.
+
+Three Chroma collections per corpus (``<prefix>_chunks``, ``<prefix>_sentences``, ``<prefix>_documents``),
+embedded on disk under ``config.index_dir`` or on a Chroma server (``config.chroma_url``). The documents
+collection is the registry and the commit point: a document's chunks count only while the registry holds
+their content hash, so an interrupted ingest leaves each document either as it was or fully updated.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from ingest.config import Config
+from ingest.errors import StoreError
+from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence
+
+logger = logging.getLogger(__name__)
+
+LIST_SEPARATOR = "; "  # Chroma metadata values are scalars: themes are stored joined
+_CHUNK_FIELDS = ("title", "doc_type", "source_path", "content_hash", "page", "section", "start", "end")
+_BATCH = 1000
+
+
+class Store:
+    """Chunks, sentences and the document registry of one corpus in Chroma."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._client = _client(config)
+        prefix = config.collection_prefix
+        self._chunks = self._collection(f"{prefix}_chunks")
+        self._sentences = self._collection(f"{prefix}_sentences")
+        self._registry = self._collection(f"{prefix}_documents")
+        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages and ``policydesk stats``."""
+        return self.config.chroma_url or str(self.config.index_dir.resolve())
+
+    def _collection(self, name: str) -> Any:
+        try:
+            return self._client.get_or_create_collection(
+                name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        except Exception as exc:  # chromadb raises many types; all mean the same to a user
+            raise StoreError(f"Cannot open Chroma collection {name} at {self.location}: {exc}") from exc
+
+    # --- the registry -------------------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        """Every committed document, by doc_id."""
+        result = self._registry.get(include=["metadatas"])
+        return {
+            doc_id: _to_indexed(doc_id, meta) for doc_id, meta in zip(result["ids"], result["metadatas"], strict=True)
+        }
+
+    def write_document(
+        self,
+        document: IndexedDocument,
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+        sentences: Sequence[Sentence],
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """Add a document's chunks and sentences, commit it in the registry, then drop its stale chunks."""
+        chunk_ids = [chunk.chunk_id for chunk in chunks]
+        self.vector_store.delete_nodes(node_ids=chunk_ids)  # leftovers of an interrupted run, never committed
+        for start in range(0, len(chunks), _BATCH):
+            nodes = [
+                chunk_to_node(c, v)
+                for c, v in zip(chunks[start : start + _BATCH], chunk_vectors[start : start + _BATCH], strict=True)
+            ]
+            self.vector_store.add(nodes)
+        by_id = {chunk.chunk_id: chunk for chunk in chunks}
+        for start in range(0, len(sentences), _BATCH):
+            batch = sentences[start : start + _BATCH]
+            self._sentences.upsert(
+                ids=[s.sentence_id for s in batch],
+                embeddings=sentence_vectors[start : start + _BATCH].tolist(),
+                documents=[s.text for s in batch],
+                metadatas=[_sentence_metadata(s, by_id[s.chunk_id]) for s in batch],
+            )
+        self._registry.upsert(ids=[document.doc_id], embeddings=[[1.0]], metadatas=[_registry_metadata(document)])
+        self._delete_where({"$and": [{"doc_id": document.doc_id}, {"content_hash": {"$ne": document.content_hash}}]})
+
+    def remove_document(self, doc_id: str) -> None:
+        """Uncommit a document, then delete its chunks and sentences."""
+        self._registry.delete(ids=[doc_id])
+        self._delete_where({"doc_id": doc_id})
+
+    def collect_garbage(self) -> int:
+        """Delete chunks left by interrupted runs (not matching the registry); returns how many."""
+        committed = {doc.doc_id: doc.content_hash for doc in self.documents().values()}
+        found = self._chunks.get(include=["metadatas"])
+        stale = [
+            chunk_id
+            for chunk_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+            if committed.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+        ]
+        for start in range(0, len(stale), _BATCH):
+            ids = stale[start : start + _BATCH]
+            self._chunks.delete(ids=ids)
+            self._sentences.delete(where={"chunk_id": {"$in": ids}})
+        return len(stale)
+
+    def _delete_where(self, where: dict[str, Any]) -> None:
+        self._chunks.delete(where=where)
+        self._sentences.delete(where=where)
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every committed chunk (for the keyword index)."""
+        committed = {doc.doc_id: doc.content_hash for doc in self.documents().values()}
+        found = self._chunks.get(include=["metadatas", "documents"])
+        chunks = [
+            _to_chunk(i, text, meta)
+            for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
+        return [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
+
+    def count_chunks(self) -> int:
+        """Number of chunk records (committed or not)."""
+        return int(self._chunks.count())
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The ``k`` chunks nearest to ``vector`` (cosine similarity), optionally within ``doc_ids``."""
+        filters = None
+        if doc_ids is not None:
+            filters = MetadataFilters(
+                filters=[MetadataFilter(key="doc_id", value=list(doc_ids), operator=FilterOperator.IN)]
+            )
+        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
+        result = self.vector_store.query(query)
+        # ChromaVectorStore reports exp(-distance); for the cosine space, cosine = 1 - distance.
+        return [
+            (node_to_chunk(node), 1.0 + math.log(similarity))
+            for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True)
+        ]
+
+    def sentences_of(self, chunk_ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
+        """The sentences of the given chunks with their embeddings, in chunk and position order."""
+        if not chunk_ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        found = self._sentences.get(
+            where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "documents", "embeddings"]
+        )
+        rows = sorted(
+            zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True),
+            key=lambda row: (list(chunk_ids).index(row[2]["chunk_id"]), int(row[2]["start"])),
+        )
+        sentences = [Sentence(i, str(m["chunk_id"]), text, int(m["start"]), int(m["end"])) for i, text, m, _ in rows]
+        vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
+        return sentences, vectors
+
+
+def open_store(config: Config) -> Store:
+    """Open (creating if needed) the index that ``config`` names."""
+    return Store(config)
+
+
+def _client(config: Config) -> Any:
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if config.chroma_url:
+            url = urlparse(config.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=settings
+            )
+        config.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(config.index_dir / "chroma"), settings=settings)
+    except Exception as exc:
+        where = config.chroma_url or config.index_dir
+        hint = (
+            "is the server running (`chroma run --path DIR --port PORT`)?"
+            if config.chroma_url
+            else "check the path and its permissions."
+        )
+        raise StoreError(f"Cannot open the Chroma index at {where}: {exc}; {hint}") from exc
+
+
+def _flat(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: LIST_SEPARATOR.join(v) if isinstance(v, (list, tuple)) else v for k, v in metadata.items() if v is not None
+    }
+
+
+def _unflat_good_practice(meta: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: meta[name] for name in GOOD_PRACTICE_FIELDS if meta.get(name) not in (None, "")}
+    if "themes" in fields:
+        fields["themes"] = tuple(t for t in str(fields["themes"]).split(LIST_SEPARATOR) if t)
+    return fields
+
+
+def _to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    page = meta.get("page")
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        text=text,
+        page=int(page) if page not in (None, "") else None,
+        section=meta.get("section") or None,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=str(meta["title"]),
+        doc_type=str(meta["doc_type"]),
+        source_path=str(meta["source_path"]),
+        content_hash=str(meta["content_hash"]),
+        metadata=_unflat_good_practice(meta),
+    )
+
+
+def node_to_chunk(node: Any) -> Chunk:
+    """Convert a llama-index node of our chunk collection (or keyword index) back into a Chunk."""
+    return _to_chunk(node.node_id, node.get_content(), dict(node.metadata) | {"doc_id": node.ref_doc_id})
+
+
+def chunk_to_node(chunk: Chunk, vector: np.ndarray | None = None) -> TextNode:
+    """A llama-index node for a chunk; only title and section join the text that is embedded or keyword-indexed."""
+    metadata = _flat({name: getattr(chunk, name) for name in _CHUNK_FIELDS} | chunk.metadata)
+    hidden = [key for key in metadata if key not in ("title", "section")]
+    return TextNode(
+        id_=chunk.chunk_id,
+        text=chunk.text,
+        embedding=None if vector is None else vector.tolist(),
+        metadata=metadata,
+        excluded_embed_metadata_keys=hidden,
+        excluded_llm_metadata_keys=hidden,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.doc_id)},
+    )
+
+
+def _sentence_metadata(sentence: Sentence, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "chunk_id": sentence.chunk_id,
+        "doc_id": chunk.doc_id,
+        "content_hash": chunk.content_hash,
+        "start": sentence.start,
+        "end": sentence.end,
+    }
+
+
+def _registry_metadata(document: IndexedDocument) -> dict[str, Any]:
+    fields = {
+        name: getattr(document, name)
+        for name in ("title", "doc_type", "source_path", "content_hash", "pages", "chunks", "ingested_at")
+    }
+    return _flat(fields | document.metadata)
+
+
+def _to_indexed(doc_id: str, meta: dict[str, Any]) -> IndexedDocument:
+    return IndexedDocument(
+        doc_id=doc_id,
+        title=str(meta["title"]),
+        doc_type=str(meta["doc_type"]),
+        source_path=str(meta["source_path"]),
+        content_hash=str(meta["content_hash"]),
+        pages=int(meta.get("pages", 0)),
+        chunks=int(meta.get("chunks", 0)),
+        ingested_at=str(meta.get("ingested_at", "")),
+        metadata=_unflat_good_practice(meta),
+    )
