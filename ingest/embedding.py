@@ -94,6 +94,7 @@ def _write_atomically(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
         os.replace(tmp, path)
         return True
     except OSError:
@@ -101,8 +102,8 @@ def _write_atomically(path: Path, data: bytes) -> bool:
         return False
 
 
-def _load_or_build(cache_dir: Path, *, quantized: bool) -> str | bytes:
-    """Path of the cached graph, building (and caching, when possible) on a miss.
+def _load_or_build(cache_dir: Path, *, quantized: bool) -> tuple[Path | None, bytes | None]:
+    """Return (cached file, None) or, if the cache cannot be written, (None, model bytes).
 
     A read-only or uncreatable cache directory is not an error: the graph then lives
     in memory only and is rebuilt by the next process.
@@ -110,9 +111,9 @@ def _load_or_build(cache_dir: Path, *, quantized: bool) -> str | bytes:
     source = model_dir()
     path = cached_model_path(cache_dir, source / "model.safetensors", quantized=quantized)
     if path.is_file():
-        return str(path)
+        return path, None
     data = _build_model(source, quantized=quantized)
-    return str(path) if _write_atomically(path, data) else data
+    return (path, None) if _write_atomically(path, data) else (None, data)
 
 
 def _session(model: str | bytes, threads: int | None) -> ort.InferenceSession:
@@ -138,8 +139,9 @@ class MiniLMEmbedder:
             RuntimeError: The model package is not installed.
         """
         source = model_dir()
-        self.model_path = _load_or_build(Path(cache_dir or default_cache_dir()), quantized=quantized)
-        self._session = _session(self.model_path, threads)
+        # cache_file is None when the graph could not be cached (it is then kept in memory).
+        self.cache_file, model = _load_or_build(Path(cache_dir or default_cache_dir()), quantized=quantized)
+        self._session = _session(str(self.cache_file) if model is None else model, threads)
         # Override tokenizer.json's own settings (truncation 128, fixed padding 128):
         # we truncate like sentence-transformers and pad ourselves per batch.
         self._tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
