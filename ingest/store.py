@@ -157,6 +157,29 @@ class Store:
             for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True)
         ]
 
+    def sentence_search(
+        self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine) of the ``k`` sentences nearest to ``vector``, best first."""
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
+        found = self._sentences.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["metadatas", "distances"]
+        )
+        return [
+            (str(meta["chunk_id"]), 1.0 - float(distance))
+            for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True)
+        ]
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks with these ids that exist in the index, by id."""
+        if not chunk_ids:
+            return {}
+        found = self._chunks.get(ids=list(chunk_ids), include=["metadatas", "documents"])
+        return {
+            i: _to_chunk(i, text, meta)
+            for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        }
+
     def sentences_of(self, chunk_ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """The sentences of the given chunks with their embeddings, in chunk and position order."""
         if not chunk_ids:

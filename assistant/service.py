@@ -1,0 +1,111 @@
+"""The Assistant facade: the one object the CLI, the UI and the evaluation runner call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from assistant.answering import ExtractiveWriter, WriterSettings
+from assistant.citations import number_citations, verify_claims
+from assistant.conversation import Turn, search_query
+from assistant.records import Answer, Filters, NearestDocument, Passage
+from assistant.retrieval import FusionWeights, Retriever
+from ingest.config import Config
+from ingest.errors import IndexNotFound
+from ingest.keyword_index import load_keyword_index
+from ingest.store import Store, open_store
+
+NOT_COVERED = "The documents don't cover this question."
+
+
+class Assistant:
+    """Answers questions from the index that ``config`` names; loads the model and indexes once."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        weights: FusionWeights | None = None,
+        settings: WriterSettings | None = None,
+    ) -> None:
+        from ingest.embedding import load_embedder  # the model loads once per process
+
+        self.config = config
+        self.store = store or open_store(config)
+        if not self.store.documents():
+            raise IndexNotFound(
+                f"No documents in the index at {self.store.location} — run `policydesk ingest corpus/` first."
+            )
+        self.embedder = load_embedder(cache_dir=config.model_cache)
+        self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
+        self.writer = ExtractiveWriter(self.store, settings)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
+        """Answer ``question`` with verified per-sentence citations, or abstain and list the nearest documents.
+
+        Args:
+            question: what the user asked.
+            filters: restrict to document types / good-practice fields.
+            history: earlier turns of the conversation, oldest first (for follow-up questions).
+            k: passages to retrieve (default ``config.top_k``).
+            mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
+        """
+        started = time.perf_counter()
+        query = search_query(question, history)
+        query_vector = self.embedder.embed_query(query)
+        passages = self.retriever.retrieve(query, query_vector, k=k or self.config.top_k, filters=filters, mode=mode)
+        retrieved_at = time.perf_counter()
+        draft = self.writer.write(query if query != question else question, query_vector, passages)
+        verified, _ = verify_claims(draft.claims, self.store.get_chunks)
+        abstained = draft.abstained or not verified
+        if abstained:
+            text, citations = _abstention_text(passages), ()
+        else:
+            text, citations = number_citations(verified)
+        finished = time.perf_counter()
+        return Answer(
+            question=question,
+            text=text,
+            citations=citations,
+            abstained=abstained,
+            retrieved=tuple(passages),
+            timings_ms={
+                "retrieve": (retrieved_at - started) * 1000,
+                "answer": (finished - retrieved_at) * 1000,
+                "total": (finished - started) * 1000,
+            },
+            nearest=nearest_documents(passages) if abstained else (),
+            confidence=draft.confidence,
+        )
+
+    def documents(self) -> list:
+        """What is indexed (for the UI's documents tab and filters)."""
+        return sorted(self.retriever.documents.values(), key=lambda d: (d.doc_type, d.title))
+
+
+def nearest_documents(passages: Sequence[Passage], limit: int = 3) -> tuple[NearestDocument, ...]:
+    """The distinct documents of the best passages, best first."""
+    nearest: dict[str, NearestDocument] = {}
+    for passage in passages:
+        chunk = passage.chunk
+        if chunk.doc_id not in nearest:
+            nearest[chunk.doc_id] = NearestDocument(
+                chunk.doc_id, chunk.title, chunk.doc_type, chunk.page, passage.score
+            )
+    return tuple(nearest.values())[:limit]
+
+
+def _abstention_text(passages: Sequence[Passage]) -> str:
+    names = [f"{d.title}" + (f" (p. {d.page})" if d.page else "") for d in nearest_documents(passages)]
+    if not names:
+        return NOT_COVERED
+    return f"{NOT_COVERED} The nearest documents are: {'; '.join(names)}."
