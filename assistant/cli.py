@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -99,6 +101,83 @@ def stats_command(overrides: dict[str, Any]) -> None:
     for doc_type in sorted(docs):
         click.echo(f"{doc_type:<15}{docs[doc_type]:>10}{chunks[doc_type]:>8}")
     click.echo(f"{'total':<15}{sum(docs.values()):>10}{sum(chunks.values()):>8}")
+
+
+@cli.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (a stable contract).")
+@click.option(
+    "--file",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Answer every line of a JSONL file (fields id, question; others copied through).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="With --file: where to write JSONL (default stdout)."
+)
+@click.option("--k", type=click.IntRange(1, 100), help="Passages to retrieve [env POLICYDESK_TOP_K; default 10]")
+@click.option(
+    "--type",
+    "doc_types",
+    multiple=True,
+    type=click.Choice(["brief", "helpdesk", "good_practice"]),
+    help="Only these document types (repeatable).",
+)
+@click.option("--country", help="Only good practices from this country.")
+@click.option("--region", help="Only good practices from this region.")
+@click.option("--project", help="Only good practices of this Interreg project.")
+@click.option("--theme", help="Only good practices with this theme.")
+@_index_options
+def ask_command(
+    question: str | None,
+    as_json: bool,
+    questions_file: Path | None,
+    out: Path | None,
+    k: int | None,
+    doc_types: tuple[str, ...],
+    country: str | None,
+    region: str | None,
+    project: str | None,
+    theme: str | None,
+    overrides: dict[str, Any],
+) -> None:
+    """Answer QUESTION with cited sentences, or say that the documents don't cover it."""
+    from assistant import Assistant, Filters, answer_questions, answer_to_dict
+
+    if bool(question) == bool(questions_file):
+        raise click.UsageError("Give either a QUESTION or --file QUESTIONS.jsonl.")
+    config = _config(overrides | {"top_k": k})
+    filters = Filters(doc_types=doc_types, country=country, region=region, project=project, theme=theme)
+    assistant = Assistant(config)
+    if questions_file:
+        with _output(out) as stream:
+            for problem in answer_questions(assistant, questions_file, stream, filters=filters):
+                click.echo(problem, err=True)
+        return
+    answer = assistant.ask(question or "", filters=filters)
+    if as_json:
+        click.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_render_answer(answer))
+
+
+def _render_answer(answer: Any) -> str:
+    from assistant.export import source_line
+
+    lines = [click.wrap_text(answer.text, width=100), ""]
+    if answer.citations:
+        lines.append("Sources:")
+        lines += [f"  {source_line(c)}" for c in answer.citations]
+    return "\n".join(lines).rstrip()
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8") as stream:
+        yield stream
 
 
 class _ProgressBars:

@@ -127,7 +127,7 @@ def _pdf_pages(path: Path) -> tuple[Page, ...]:
 def _pdf_title(path: Path) -> str | None:
     metadata = _open_pdf(path).metadata
     title = (metadata.title if metadata else None) or ""
-    return title.strip() or None
+    return title.strip() if title.strip().lower() not in {"", "untitled"} else None  # reportlab's default
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:

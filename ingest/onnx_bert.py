@@ -26,8 +26,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-# Bump whenever the graph produced below changes: it is part of the cache file name.
-GRAPH_VERSION = "bert-mean-norm-v1"
+# Bump whenever the graph produced below (or its int8 quantisation) changes: it is part of the cache file name.
+GRAPH_VERSION = "bert-mean-norm-v2"
 _MS = "com.microsoft"
 _OPSET = 18  # LayerNormalization needs 17; ReduceL2 takes axes as an input from 18
 
@@ -76,8 +76,9 @@ class _Graph:
     def ops(self, op_type: str, *inputs: str, outputs: int, domain: str = "", **attrs: object) -> list[str]:
         """Append a node; return its (auto-generated, unique) output names."""
         self._count += 1
-        names = [f"{op_type}_{self._count}_{i}" for i in range(outputs)]
-        self.nodes.append(helper.make_node(op_type, list(inputs), names, domain=domain or None, **attrs))
+        node = f"{op_type}_{self._count}"  # names let quantisation include/exclude nodes
+        names = [f"{node}_{i}" for i in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), names, name=node, domain=domain or None, **attrs))
         return names
 
     def op(self, op_type: str, *inputs: str, domain: str = "", **attrs: object) -> str:

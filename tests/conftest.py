@@ -24,6 +24,7 @@ SERVER_START_TIMEOUT = 60.0
 _ISOLATED_ENV = sorted({*ENV_VARS.values(), "POLICYDESK_CONFIG"} - {"POLICYDESK_MODEL_CACHE"})
 
 FOOTER = "Test Brief"
+BRIEF_TITLE = "Clusters in practice: a test brief"
 # (heading or None, prose) blocks per page; page 2 starts without a heading, so recommendation 1 carries over.
 BRIEF_PAGES: tuple[tuple[tuple[str | None, str], ...], ...] = (
     (
@@ -162,7 +163,12 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def write_pdf(path: Path, pages: tuple[tuple[tuple[str | None, str], ...], ...] = BRIEF_PAGES) -> Path:
+def write_pdf(
+    path: Path,
+    pages: tuple[tuple[tuple[str | None, str], ...], ...] = BRIEF_PAGES,
+    *,
+    title: str | None = BRIEF_TITLE,
+) -> Path:
     """A real PDF: hard-wrapped prose, headings and a running footer ("Test Brief" and the page number)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
@@ -170,6 +176,8 @@ def write_pdf(path: Path, pages: tuple[tuple[tuple[str | None, str], ...], ...] 
     font = vera_font()
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    if title:
+        pdf.setTitle(title)
     width, height = A4
     for number, blocks in enumerate(pages, start=1):
         y = height - 72
@@ -210,6 +218,12 @@ CORPUS_DOC_IDS = (
     "good_practices/baltic-design-sprint",
     "helpdesk/cluster-finance",
 )
+
+
+@pytest.fixture
+def pdf_writer():
+    """``write_pdf(path, pages=..., *, title=...)``: writes a real PDF with a running footer."""
+    return write_pdf
 
 
 @pytest.fixture

@@ -1,0 +1,82 @@
+"""Answers as data: the ``ask --json`` contract and Markdown with a numbered source list.
+
+The JSON shape is a contract other tooling relies on: fields may be added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.records import Answer, Citation, Passage
+
+MIN_RETRIEVED_IN_JSON = 10
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    """The ``policydesk ask --json`` object for an answer."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [_citation(c) for c in answer.citations],
+        "retrieved": [_passage(p) for p in answer.retrieved],
+        "timings_ms": {name: round(value, 2) for name, value in answer.timings_ms.items()},
+        "confidence": round(answer.confidence, 4),
+        "nearest_documents": [
+            {"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "page": d.page} for d in answer.nearest
+        ],
+    }
+
+
+def _citation(citation: Citation) -> dict[str, Any]:
+    chunk = citation.chunk
+    return {
+        "n": citation.n,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "doc_type": chunk.doc_type,
+        "source_path": chunk.source_path,
+        "page": chunk.page,
+        "section": chunk.section,
+        "chunk_id": chunk.chunk_id,
+        "quote": citation.quote,
+        "text": chunk.text,
+    }
+
+
+def _passage(passage: Passage) -> dict[str, Any]:
+    chunk = passage.chunk
+    return {
+        "rank": passage.rank,
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "doc_type": chunk.doc_type,
+        "page": chunk.page,
+        "section": chunk.section,
+        "score": round(passage.score, 6),
+        "text": chunk.text,
+    }
+
+
+DOC_TYPE_LABELS = {"brief": "policy brief", "helpdesk": "helpdesk answer", "good_practice": "good practice"}
+
+
+def source_line(citation: Citation) -> str:
+    """'[n] Title — policy brief, p. 4, Section' for source lists."""
+    chunk = citation.chunk
+    parts = [DOC_TYPE_LABELS.get(chunk.doc_type, chunk.doc_type)]
+    if chunk.page is not None:
+        parts.append(f"p. {chunk.page}")
+    if chunk.section:
+        parts.append(chunk.section)
+    return f"[{citation.n}] {chunk.title} — {', '.join(parts)}"
+
+
+def answer_to_markdown(answer: Answer) -> str:
+    """The answer and its numbered sources, ready to paste."""
+    lines = [f"**Question:** {answer.question}", "", answer.text, ""]
+    if answer.citations:
+        lines += ["**Sources**", ""]
+        lines += [f"{source_line(c)}  \n  > {c.quote}" for c in answer.citations]
+    return "\n".join(lines).rstrip() + "\n"
