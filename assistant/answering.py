@@ -15,13 +15,17 @@ from assistant.citations import Claim
 from assistant.records import Passage
 from assistant.text import (
     content_terms,
+    counted_nouns,
     expected_answer_type,
     has_answer_type,
+    has_count_of,
     is_list_question,
     proper_terms,
     words,
 )
 from ingest.records import Sentence
+
+LEAD_IN_WORDS = 12
 
 
 class SentenceSource(Protocol):
@@ -39,9 +43,9 @@ class WriterSettings:
     max_words: int = 120
     keyword_weight: float = 0.35
     rank_weight: float = 0.05
-    margin: float = 0.12
+    margin: float = 0.2
     redundancy: float = 0.85
-    min_similarity: float = 0.35
+    min_similarity: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class ExtractiveWriter:
     ) -> str:
         if best.similarity < self.settings.min_similarity:
             return f"the closest sentence is too far from the question (similarity {best.similarity:.2f})"
-        passage_text = " ".join(p.chunk.text.lower() for p in passages)
+        passage_text = " ".join(p.chunk.text.lower() for p in passages).replace("’", "'")
         missing = [term for term in proper_terms(question) if term not in passage_text]
         if missing:
             return f"the documents found do not mention {', '.join(missing)}"
@@ -116,6 +120,9 @@ class ExtractiveWriter:
         strong = sorted(candidates, key=lambda c: c.score, reverse=True)[:3]
         if answer_type and not any(has_answer_type(c.sentence.text, answer_type) for c in strong):
             return f"no passage gives the {answer_type} the question asks for"
+        nouns = counted_nouns(question)
+        if nouns and not any(has_count_of(c.sentence.text, nouns) for c in strong):
+            return "no passage counts what the question asks about"
         return ""
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
@@ -147,8 +154,9 @@ def _is_prose(text: str) -> bool:
 def _extend_list(
     best: _Candidate, candidates: list[_Candidate], chosen: list[_Candidate], budget: int
 ) -> tuple[list[_Candidate], int]:
-    """A sentence that introduces a list (ends with ':') brings the items that follow it."""
-    if not best.sentence.text.rstrip().endswith(":"):
+    """A sentence that introduces a list (ends with ':', or is a short lead-in) brings the sentences after it."""
+    text = best.sentence.text.rstrip()
+    if not (text.endswith(":") or len(words(text)) < LEAD_IN_WORDS):
         return chosen, budget
     following = sorted(
         (

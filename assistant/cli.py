@@ -218,6 +218,17 @@ def _print_report(report: Any) -> None:
         click.echo(f"FAILED {outcome.source_path}: {outcome.reason}", err=True)
 
 
+from assistant.cli_serve import feedback_group, serve_command  # noqa: E402
+
+cli.add_command(serve_command)
+cli.add_command(feedback_group)
+
+
+from assistant.cli_eval import eval_command  # noqa: E402
+
+cli.add_command(eval_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="policydesk")

@@ -19,17 +19,40 @@ _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand million billion"
 )
 HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b", re.IGNORECASE)
-HAS_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 LIST_QUESTION = re.compile(
     r"\b(?:what|which|list|name)\b.*\b(?:are|were)?\s*(?:the\s+)?(?:\w+\s+){0,3}?"
     r"(?:stages|steps|phases|recommendations|objectives|goals|aims|roles|types|elements|components|instruments|"
     r"tools|actions|measures|activities|principles|priorities|challenges|benefits|criteria|areas|levels|pillars)\b",
     re.IGNORECASE,
 )
-AMOUNT_QUESTION = re.compile(
-    r"\bhow (?:much|many)\b|\bwhat (?:share|percentage|proportion|number|amount)\b", re.IGNORECASE
+# What kind of fact a question asks for, tried in this order; the answer must contain one of that kind.
+ANSWER_TYPES = (
+    ("percent", re.compile(r"\b(?:share|percentage|proportion|rate)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|receive[ds]?|get|got|grant)\b"
+            r"|\bwhat (?:was|is|were|are) the (?:total |overall |annual )?(?:budget|cost|amount|funding)\b",
+            re.I,
+        ),
+    ),
+    ("number", re.compile(r"\bhow (?:much|many)\b|\bwhat (?:number|amount)\b|\bhow large\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*when (?:did|was|were|is|will|does|do|has|had)\b|\b(?:what|which) year\b|\bsince when\b"
+            r"|\bdeadline\b|\bwhat date\b",
+            re.I,
+        ),
+    ),
 )
-DATE_QUESTION = re.compile(r"\bwhen\b|\b(?:what|which) year\b|\bsince when\b", re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+ANSWER_PATTERNS = {
+    "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
+    "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
+    "number": HAS_NUMBER,
+    "date": re.compile(rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b", re.I),
+}
 
 
 @functools.cache
@@ -54,21 +77,13 @@ def is_list_question(question: str) -> bool:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'number' for how much/many questions, 'year' for when questions, else None."""
-    if AMOUNT_QUESTION.search(question):
-        return "number"
-    if DATE_QUESTION.search(question):
-        return "year"
-    return None
+    """The kind of fact asked for: 'money', 'percent', 'number', 'date', or None."""
+    return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
 
 
 def has_answer_type(text: str, answer_type: str | None) -> bool:
-    """Whether ``text`` could answer a question expecting ``answer_type``."""
-    if answer_type == "number":
-        return bool(HAS_NUMBER.search(text))
-    if answer_type == "year":
-        return bool(HAS_YEAR.search(text))
-    return True
+    """Whether ``text`` contains a fact of the kind ``answer_type`` (always True for None)."""
+    return answer_type is None or bool(ANSWER_PATTERNS[answer_type].search(text))
 
 
 def proper_terms(question: str) -> list[str]:
@@ -76,10 +91,33 @@ def proper_terms(question: str) -> list[str]:
     tokens = _WORD.findall(question)
     found = []
     for index, token in enumerate(tokens):
-        bare = token.strip("’'-")
+        bare = re.sub(r"[’']s$", "", token).strip("’'-")
         if index == 0 or len(bare) < 2 or not bare[0].isupper():
             continue
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:
             continue
         found.append(bare.lower())
     return found
+
+
+_COUNT_QUESTION = re.compile(r"\bhow many\s+([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"^(?:\d[\d.,]*%?|{'|'.join(_NUMBER_WORDS.split())})$", re.IGNORECASE)
+COUNT_WINDOW = 4
+
+
+def counted_nouns(question: str) -> set[str]:
+    """Stems of what a 'how many X' question counts (the one or two words after 'how many')."""
+    match = _COUNT_QUESTION.search(question)
+    if not match:
+        return set()
+    return set(content_terms(" ".join(g for g in match.groups() if g)))
+
+
+def has_count_of(text: str, nouns: set[str]) -> bool:
+    """Whether ``text`` puts a number shortly before one of ``nouns`` ('23 R&D projects')."""
+    tokens = words(text)
+    stems = _stemmer().stemWords(tokens)
+    for index, token in enumerate(tokens):
+        if _NUMBER_TOKEN.match(token) and nouns & set(stems[index + 1 : index + 1 + COUNT_WINDOW]):
+            return True
+    return False

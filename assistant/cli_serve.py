@@ -1,0 +1,109 @@
+"""``policydesk serve`` and ``policydesk feedback export``: thin commands over the UI and the feedback store."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ingest.config import Config
+from ingest.errors import ConfigError
+
+AUTH_ENV = "POLICYDESK_AUTH"
+AUTH_FILE_ENV = "POLICYDESK_AUTH_FILE"
+
+_index_dir = click.option(
+    "--index-dir", type=click.Path(path_type=Path), help="Index folder [env POLICYDESK_HOME; default .policydesk]"
+)
+_chroma_url = click.option(
+    "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [env POLICYDESK_CHROMA_URL]"
+)
+
+
+def _config(index_dir: Path | None, chroma_url: str | None) -> Config:
+    try:
+        return Config.load({"index_dir": index_dir, "chroma_url": chroma_url})
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def parse_auth(environ: dict[str, str] | os._Environ[str]) -> list[tuple[str, str]]:
+    """Users from ``POLICYDESK_AUTH=user:pw[,user2:pw2]`` or the file ``POLICYDESK_AUTH_FILE`` (one per line).
+
+    The first user is the admin. Passwords are never logged; a malformed entry is an error naming its position.
+    """
+    text = environ.get(AUTH_ENV, "")
+    if not text and environ.get(AUTH_FILE_ENV):
+        path = Path(environ[AUTH_FILE_ENV])
+        try:
+            text = ",".join(path.read_text(encoding="utf-8").split())
+        except OSError as exc:
+            raise click.UsageError(f"{AUTH_FILE_ENV} names {path}, which cannot be read ({exc.strerror}).") from exc
+    users = []
+    for position, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), start=1):
+        user, sep, password = entry.partition(":")
+        if not (sep and user and password):
+            raise click.UsageError(f"Auth entry {position} must look like user:password.")
+        users.append((user, password))
+    return users
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost / 127.x / ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes the app).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@_index_dir
+@_chroma_url
+def serve_command(host: str, port: int, index_dir: Path | None, chroma_url: str | None) -> None:
+    """Open the PolicyDesk web app (chat with cited answers, draft replies, documents) in a browser.
+
+    Set POLICYDESK_AUTH=user:password[,user2:pw2] (or POLICYDESK_AUTH_FILE) to require a login; the first
+    user is the admin who may upload and remove documents.
+    """
+    from assistant.ui import build_ui, launch_options, load_assistant
+
+    config = _config(index_dir, chroma_url)
+    users = parse_auth(os.environ)
+    if not users and not is_loopback(host):
+        click.echo(
+            f"WARNING: serving on {host} without a login: anyone who can reach this address can use PolicyDesk. "
+            f"Set {AUTH_ENV}=user:password to require one.",
+            err=True,
+        )
+    assistant = load_assistant(config)
+    app = build_ui(assistant, config, admin=users[0][0] if users else None)
+    click.echo(f"PolicyDesk at http://{host}:{port}  (Ctrl+C to stop)", err=True)
+    app.launch(server_name=host, server_port=port, auth=users or None, **launch_options(assistant))
+
+
+@click.group("feedback")
+def feedback_group() -> None:
+    """Users' thumbs up/down on answers (stored in the index folder)."""
+
+
+@feedback_group.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="JSONL file to write (default stdout).")
+@_index_dir
+def feedback_export_command(out: Path | None, index_dir: Path | None) -> None:
+    """Write the stored feedback as eval-question JSONL lines (a thumbs-down is a case to fix)."""
+    from assistant.feedback import export_eval_questions
+
+    config = _config(index_dir, None)
+    if out is None:
+        count = export_eval_questions(config.index_dir, sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as stream:
+            count = export_eval_questions(config.index_dir, stream)
+    click.echo(f"Exported {count} feedback line(s).", err=True)
