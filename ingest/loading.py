@@ -44,10 +44,15 @@ def find_source_files(root: Path) -> list[Path]:
 def doc_id_for(path: Path, root: Path) -> str:
     """A stable id from the file's path: relative to the ingested folder, without the suffix.
 
-    A single file ingested on its own gets ``<folder>/<stem>``, the same id it has when its corpus folder is
-    ingested (``corpus/briefs/x.pdf`` -> ``briefs/x``).
+    A single file or a type folder (briefs/, helpdesk/, good_practices/) ingested on its own keeps the id it has
+    when its corpus folder is ingested (``corpus/briefs/x.pdf`` -> ``briefs/x``).
     """
-    base = path.parent.parent if root.is_file() or path == root else root
+    if root.is_file() or path == root:
+        base = path.parent.parent
+    elif root.name in FOLDER_DOC_TYPES:
+        base = root.parent  # a type folder ingested on its own keeps the ids it has within its corpus
+    else:
+        base = root
     return path.relative_to(base).with_suffix("").as_posix()
 
 

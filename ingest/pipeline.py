@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -104,7 +106,7 @@ def ingest(
             raise DocumentError(root, "does not exist; pass a corpus folder or a file")
         for path in find_source_files(root):
             doc_id = doc_id_for(path, root)
-            outcome = _triage(path, doc_id, committed)
+            outcome = _triage(path, doc_id, committed, config)
             outcomes.append(outcome) if outcome else pending.append((path, doc_id, _new_status(doc_id, committed)))
     outcomes += _remove_missing(
         roots, committed, {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}, store
@@ -131,10 +133,20 @@ def ingest(
     )
 
 
-def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument]) -> FileOutcome | None:
+def index_version(file_hash: str, config: Config) -> str:
+    """The content hash a document is indexed under: its bytes and the chunk settings that cut it.
+
+    Folding the settings in means that changing ``chunk_tokens`` re-chunks every document on the next ingest,
+    through the same atomic replace as an edited file.
+    """
+    settings = f"{file_hash}|{config.chunk_tokens}|{config.chunk_overlap}"
+    return hashlib.sha256(settings.encode()).hexdigest()
+
+
+def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], config: Config) -> FileOutcome | None:
     """An outcome for a file that needs no work (unchanged or unreadable), else None."""
     try:
-        content_hash = content_hash_of(path)
+        content_hash = index_version(content_hash_of(path), config)
     except DocumentError as exc:
         return FileOutcome(doc_id, str(path), "failed", reason=exc.reason)
     known = committed.get(doc_id)
@@ -174,6 +186,7 @@ def _ingest_file(
 ) -> FileOutcome:
     try:
         document = load_document(path, doc_id)
+        document = dataclasses.replace(document, content_hash=index_version(document.content_hash, config))
         pages = clean_document(document)
         chunks = split_document(
             document,

@@ -25,7 +25,8 @@ class Document:
 
     Attributes:
         doc_id: stable id derived from the file's path (``briefs/policy-brief-clusters``).
-        content_hash: sha256 of the file's bytes; an unchanged hash means nothing to re-ingest.
+        content_hash: sha256 of the file's bytes; once indexed, of the bytes and the chunk settings
+            (``pipeline.index_version``). An unchanged hash means nothing to re-ingest.
         metadata: good-practice fields and other front-matter values (``themes`` is a tuple).
     """
 

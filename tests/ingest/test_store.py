@@ -1,0 +1,236 @@
+"""The store adapter on real Chroma (embedded): round trips, dense search, sentences, removal, garbage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.chunking import embedding_text, split_document, split_sentences
+from ingest.cleaning import clean_document
+from ingest.config import Config
+from ingest.errors import StoreError
+from ingest.loading import load_document
+from ingest.records import IndexedDocument
+from ingest.store import Store, open_store
+from tests.conftest import write_corpus
+
+DOCS = {
+    "briefs/test-brief": "briefs/test-brief.pdf",
+    "good_practices/alpine-cluster-voucher": "good_practices/alpine-cluster-voucher.md",
+    "good_practices/baltic-design-sprint": "good_practices/baltic-design-sprint.md",
+    "helpdesk/cluster-finance": "helpdesk/cluster-finance.md",
+}
+
+
+def prepare(path: Path, doc_id: str, embedder, *, chunk_tokens: int = 40):
+    """Everything ``Store.write_document`` takes, for one file (small chunks: several per page)."""
+    document = load_document(path, doc_id)
+    chunks = split_document(
+        document,
+        clean_document(document),
+        chunk_tokens=chunk_tokens,
+        chunk_overlap=0,
+        count_wordpieces=embedder.count_wordpieces,
+    )
+    sentences = [s for chunk in chunks for s in split_sentences(chunk)]
+    indexed = IndexedDocument(
+        doc_id=doc_id,
+        title=document.title,
+        doc_type=document.doc_type,
+        source_path=document.source_path,
+        content_hash=document.content_hash,
+        pages=len(document.pages),
+        chunks=len(chunks),
+        ingested_at="2024-01-01T00:00:00+00:00",
+        metadata=dict(document.metadata),
+    )
+    chunk_vectors = embedder.embed([embedding_text(c) for c in chunks])
+    sentence_vectors = embedder.embed([s.text for s in sentences])
+    return indexed, chunks, chunk_vectors, sentences, sentence_vectors
+
+
+@pytest.fixture(scope="module")
+def module_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("store") / "corpus")
+
+
+@pytest.fixture(scope="module")
+def prepared(module_corpus: Path, embedder) -> dict:
+    """write_document's arguments for each test document, embedded once per module."""
+    return {doc_id: prepare(module_corpus / relative, doc_id, embedder) for doc_id, relative in DOCS.items()}
+
+
+def _fill(index_dir: Path, prepared: dict) -> Store:
+    store = open_store(Config(index_dir=index_dir))
+    for parts in prepared.values():
+        store.write_document(*parts)
+    return store
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, prepared: dict) -> tuple[Store, dict]:
+    """A filled store for the tests that only read."""
+    return _fill(tmp_path_factory.mktemp("shared-index"), prepared), prepared
+
+
+@pytest.fixture
+def filled(tmp_path: Path, prepared: dict) -> tuple[Store, dict]:
+    """A filled store of this test's own, for the tests that change it."""
+    return _fill(tmp_path / "index", prepared), prepared
+
+
+def test_round_trip_of_chunks_and_registry(shared) -> None:
+    store, written = shared
+    chunks = {c.chunk_id: c for c in store.all_chunks()}
+    expected = {c.chunk_id: c for _, doc_chunks, *_ in written.values() for c in doc_chunks}
+    assert chunks == expected  # every field, page None, section None, themes as a tuple
+    assert store.count_chunks() == len(expected)
+    alpine = next(c for c in chunks.values() if c.doc_id == "good_practices/alpine-cluster-voucher")
+    assert alpine.page is None and alpine.metadata["themes"] == ("innovation vouchers", "SMEs")
+    assert {c.page for c in chunks.values() if c.doc_id == "briefs/test-brief"} == {1, 2, 3}
+    assert store.documents() == {doc_id: parts[0] for doc_id, parts in written.items()}
+
+
+def test_location_is_the_resolved_index_dir(tmp_path: Path) -> None:
+    store = open_store(Config(index_dir=tmp_path / "index"))
+    assert store.location == str((tmp_path / "index").resolve())
+    assert (tmp_path / "index" / "chroma").is_dir()
+
+
+def test_data_survives_reopening(shared) -> None:
+    store, _ = shared
+    reopened = open_store(store.config)
+    assert reopened.documents() == store.documents()
+    assert sorted(c.chunk_id for c in reopened.all_chunks()) == sorted(c.chunk_id for c in store.all_chunks())
+
+
+def test_dense_search_scores_are_cosines_and_filters_apply(shared, embedder) -> None:
+    store, written = shared
+    _, chunks, vectors, *_ = written["helpdesk/cluster-finance"]
+    target = next(i for i, c in enumerate(chunks) if "membership fees" in c.text)
+    query = vectors[target]
+    hits = store.dense_search(query, 3)
+    assert len(hits) == 3
+    assert hits[0][0] == chunks[target]
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-4)
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+    all_vectors = {c.chunk_id: v for _, cs, vs, *_ in written.values() for c, v in zip(cs, vs, strict=True)}
+    for chunk, score in hits:
+        assert score == pytest.approx(float(np.dot(query, all_vectors[chunk.chunk_id])), abs=1e-4)
+
+    others = ["briefs/test-brief", "good_practices/baltic-design-sprint"]
+    filtered = store.dense_search(query, 50, doc_ids=others)
+    assert filtered and {chunk.doc_id for chunk, _ in filtered} <= set(others)
+    assert len(filtered) == sum(len(written[d][1]) for d in others)
+
+
+def test_dense_search_within_no_documents_finds_nothing(shared) -> None:
+    """Regression: a filter that selects no documents (``doc_ids=[]``, e.g. filters that match nothing) made
+    Chroma raise "Expected where operand value to be a non-empty list" instead of returning no hits, unlike
+    the keyword index, which returns []."""
+    store, written = shared
+    assert store.dense_search(written["briefs/test-brief"][2][0], 5, doc_ids=[]) == []
+
+
+def test_sentences_of_follow_the_requested_chunk_order(shared, embedder) -> None:
+    store, written = shared
+    _, chunks, _, sentences, sentence_vectors = written["briefs/test-brief"]
+    wanted = [chunks[2].chunk_id, chunks[0].chunk_id]
+    found, vectors = store.sentences_of(wanted)
+    expected = [s for cid in wanted for s in sentences if s.chunk_id == cid]
+    assert len(expected) >= 3
+    assert found == expected
+    assert vectors.shape == (len(expected), 384)
+    index = {s.sentence_id: i for i, s in enumerate(sentences)}
+    np.testing.assert_allclose(vectors, sentence_vectors[[index[s.sentence_id] for s in expected]], atol=1e-5)
+    empty, no_vectors = store.sentences_of([])
+    assert empty == [] and no_vectors.size == 0
+
+
+def test_remove_document_leaves_the_others(filled) -> None:
+    store, written = filled
+    removed = written["briefs/test-brief"][1]
+    store.remove_document("briefs/test-brief")
+    assert "briefs/test-brief" not in store.documents()
+    assert all(c.doc_id != "briefs/test-brief" for c in store.all_chunks())
+    assert store.count_chunks() == sum(
+        len(parts[1]) for doc_id, parts in written.items() if doc_id != "briefs/test-brief"
+    )
+    assert store.sentences_of([c.chunk_id for c in removed])[0] == []
+    assert store.sentences_of([written["helpdesk/cluster-finance"][1][0].chunk_id])[0]
+
+
+def test_rewriting_a_document_replaces_its_chunks(filled, corpus: Path, embedder) -> None:
+    store, written = filled
+    path = corpus / "helpdesk" / "cluster-finance.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new paragraph about regional budgets.\n", encoding="utf-8")
+    new = prepare(path, "helpdesk/cluster-finance", embedder)
+    store.write_document(*new)
+    helpdesk = [c for c in store.all_chunks() if c.doc_id == "helpdesk/cluster-finance"]
+    assert {c.content_hash for c in helpdesk} == {new[0].content_hash}
+    assert sorted(c.chunk_id for c in helpdesk) == sorted(c.chunk_id for c in new[1])
+    assert store.count_chunks() == sum(doc.chunks for doc in store.documents().values())
+    old_ids = [c.chunk_id for c in written["helpdesk/cluster-finance"][1]]
+    assert store.sentences_of(old_ids)[0] == []
+
+
+def test_collect_garbage_drops_chunks_of_an_uncommitted_version(filled, corpus: Path, embedder) -> None:
+    store, written = filled
+    path = corpus / DOCS["good_practices/baltic-design-sprint"]
+    path.write_text(path.read_text(encoding="utf-8") + "\nA sentence added later.\n", encoding="utf-8")
+    new = prepare(path, "good_practices/baltic-design-sprint", embedder)
+    committed_before = store.documents()
+    chunks_before = store.all_chunks()
+    real_registry = store._registry
+    store._registry = _CrashingRegistry()  # the run dies at the commit, after the new chunks were added
+    with pytest.raises(_Crash):
+        store.write_document(*new)
+    store._registry = real_registry
+    expected = sum(len(parts[1]) for parts in written.values())
+    assert store.count_chunks() == expected + len(new[1])  # the new version's chunks are there...
+    assert store.documents() == committed_before
+    assert sorted(store.all_chunks(), key=_key) == sorted(chunks_before, key=_key)  # ...but do not count
+    assert store.collect_garbage() == len(new[1])
+    assert store.count_chunks() == expected
+    assert store.sentences_of([c.chunk_id for c in new[1]])[0] == []
+    assert store.collect_garbage() == 0
+
+
+def _key(chunk) -> str:
+    return chunk.chunk_id
+
+
+class _Crash(RuntimeError):
+    pass
+
+
+class _CrashingRegistry:
+    """Stands in for the registry collection: the process 'dies' when the document is committed."""
+
+    def upsert(self, **kwargs) -> None:
+        raise _Crash("interrupted before the commit")
+
+
+def test_unreachable_server_says_how_to_start_one() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store(Config(chroma_url="http://127.0.0.1:9"))
+    message = str(caught.value)
+    assert message.startswith("Cannot open the Chroma index at http://127.0.0.1:9: ")
+    assert message.endswith("is the server running (`chroma run --path DIR --port PORT`)?")
+
+
+def test_store_on_a_chroma_server(chroma_server: str, corpus: Path, embedder, tmp_path: Path) -> None:
+    config = Config(chroma_url=chroma_server, collection_prefix="store_test", index_dir=tmp_path / "index")
+    store = open_store(config)
+    assert store.location == chroma_server
+    parts = prepare(corpus / DOCS["helpdesk/cluster-finance"], "helpdesk/cluster-finance", embedder)
+    store.write_document(*parts)
+    assert open_store(config).documents() == {"helpdesk/cluster-finance": parts[0]}
+    hits = store.dense_search(parts[2][0], 1)
+    assert hits[0][0] == parts[1][0]
+    store.remove_document("helpdesk/cluster-finance")
+    assert store.count_chunks() == 0 and store.documents() == {}
+    assert not (tmp_path / "index" / "chroma").exists()  # nothing embedded was created locally

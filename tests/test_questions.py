@@ -1,0 +1,112 @@
+"""The evaluation questions: schema, coverage, and evidence that really occurs in the corpus as PolicyDesk
+sees it (loaded and cleaned by the ingest pipeline), in the stated document and on the stated page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.cleaning import clean_document
+from ingest.loading import doc_id_for, find_source_files, load_document
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
+CORPUS = REPO_ROOT / "corpus"
+KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
+SPLITS = {"dev", "test"}
+FIELDS = {"id", "question", "answer", "must_contain", "evidence", "doc_id", "page", "kind", "split"}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _load_questions() -> list[dict]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+QUESTION_LIST = _load_questions()
+ANSWERABLE = [q for q in QUESTION_LIST if q.get("kind") != "unanswerable"]
+
+
+@pytest.fixture(scope="module")
+def corpus_pages() -> dict[str, dict[int | None, str]]:
+    """doc_id -> page number -> whitespace-normalised cleaned text."""
+    pages: dict[str, dict[int | None, str]] = {}
+    for path in find_source_files(CORPUS):
+        document = load_document(path, doc_id_for(path, CORPUS))
+        pages[document.doc_id] = {page.number: _norm(page.text) for page in clean_document(document)}
+    return pages
+
+
+def test_every_line_has_the_schema() -> None:
+    problems = []
+    for q in QUESTION_LIST:
+        qid = q.get("id", "?")
+        if set(q) != FIELDS:
+            problems.append(f"{qid}: fields {sorted(set(q) ^ FIELDS)} missing or unexpected")
+            continue
+        if not (isinstance(q["question"], str) and q["question"].strip()):
+            problems.append(f"{qid}: empty question")
+        if not isinstance(q["answer"], str) or not q["answer"].strip():
+            problems.append(f"{qid}: empty answer")
+        if not (isinstance(q["must_contain"], list) and all(isinstance(m, str) and m for m in q["must_contain"])):
+            problems.append(f"{qid}: must_contain must be a list of non-empty strings")
+        if not isinstance(q["evidence"], str):
+            problems.append(f"{qid}: evidence must be a string")
+        if q["doc_id"] is not None and not isinstance(q["doc_id"], str):
+            problems.append(f"{qid}: doc_id must be a string or null")
+        if q["page"] is not None and not (isinstance(q["page"], int) and q["page"] >= 1):
+            problems.append(f"{qid}: page must be a positive integer or null")
+        if q["kind"] not in KINDS:
+            problems.append(f"{qid}: kind {q['kind']!r} not in {sorted(KINDS)}")
+        if q["split"] not in SPLITS:
+            problems.append(f"{qid}: split {q['split']!r} not in {sorted(SPLITS)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_ids_are_unique() -> None:
+    duplicates = [qid for qid, n in Counter(q["id"] for q in QUESTION_LIST).items() if n > 1]
+    assert not duplicates
+
+
+def test_enough_questions_and_unanswerables() -> None:
+    assert len(QUESTION_LIST) >= 60
+    unanswerable = [q for q in QUESTION_LIST if q["kind"] == "unanswerable"]
+    assert len(unanswerable) >= 8
+    for q in unanswerable:
+        assert (q["must_contain"], q["evidence"], q["doc_id"]) == ([], "", None), q["id"]
+
+
+def test_answerable_questions_name_their_evidence() -> None:
+    problems = [q["id"] for q in ANSWERABLE if not (q["must_contain"] and q["evidence"].strip() and q["doc_id"])]
+    assert not problems, f"answerable questions without must_contain/evidence/doc_id: {problems}"
+
+
+def test_both_splits_are_used() -> None:
+    assert {q["split"] for q in QUESTION_LIST} == SPLITS
+
+
+@pytest.mark.parametrize("question", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
+def test_evidence_occurs_in_the_stated_document_and_page(question: dict, corpus_pages) -> None:
+    doc_id, page, evidence = question["doc_id"], question["page"], _norm(question["evidence"])
+    assert doc_id in corpus_pages, f"unknown doc_id {doc_id!r}"
+    pages = corpus_pages[doc_id]
+    if doc_id.startswith("briefs/"):
+        assert page in pages, f"{doc_id} has no page {page}"
+        found_on = [number for number, text in pages.items() if evidence in text]
+        assert page in found_on, f"evidence not on page {page} of {doc_id} (found on {found_on}): {evidence!r}"
+    else:
+        assert any(evidence in text for text in pages.values()), f"evidence not in {doc_id}: {evidence!r}"
+
+
+def test_must_contain_appears_in_the_answer() -> None:
+    problems = [
+        (q["id"], term) for q in ANSWERABLE for term in q["must_contain"] if term.lower() not in q["answer"].lower()
+    ]
+    assert not problems, problems
