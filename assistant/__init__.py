@@ -2,7 +2,9 @@
 
 from assistant.batch import answer_questions, read_questions
 from assistant.conversation import Turn
+from assistant.drafting import DraftReply, compose_draft
 from assistant.export import answer_to_dict, answer_to_markdown
+from assistant.feedback import export_eval_questions, record_feedback
 from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
 from assistant.service import Assistant
 
@@ -10,6 +12,7 @@ __all__ = [
     "Answer",
     "Assistant",
     "Citation",
+    "DraftReply",
     "Filters",
     "NearestDocument",
     "Passage",
@@ -17,5 +20,8 @@ __all__ = [
     "answer_questions",
     "answer_to_dict",
     "answer_to_markdown",
+    "compose_draft",
+    "export_eval_questions",
     "read_questions",
+    "record_feedback",
 ]

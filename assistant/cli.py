@@ -107,6 +107,9 @@ def stats_command(overrides: dict[str, Any]) -> None:
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (a stable contract).")
 @click.option(
+    "--draft", is_flag=True, help="Draft a helpdesk reply (policy insights, good practices, resources) as Markdown."
+)
+@click.option(
     "--file",
     "questions_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -131,6 +134,7 @@ def stats_command(overrides: dict[str, Any]) -> None:
 def ask_command(
     question: str | None,
     as_json: bool,
+    draft: bool,
     questions_file: Path | None,
     out: Path | None,
     k: int | None,
@@ -142,7 +146,7 @@ def ask_command(
     overrides: dict[str, Any],
 ) -> None:
     """Answer QUESTION with cited sentences, or say that the documents don't cover it."""
-    from assistant import Assistant, Filters, answer_questions, answer_to_dict
+    from assistant import Assistant, Filters, answer_questions, answer_to_dict, compose_draft
 
     if bool(question) == bool(questions_file):
         raise click.UsageError("Give either a QUESTION or --file QUESTIONS.jsonl.")
@@ -153,6 +157,9 @@ def ask_command(
         with _output(out) as stream:
             for problem in answer_questions(assistant, questions_file, stream, filters=filters):
                 click.echo(problem, err=True)
+        return
+    if draft:
+        click.echo(compose_draft(assistant, question or "", filters=filters).markdown)
         return
     answer = assistant.ask(question or "", filters=filters)
     if as_json:

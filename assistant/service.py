@@ -91,6 +91,11 @@ class Assistant:
         """What is indexed (for the UI's documents tab and filters)."""
         return sorted(self.retriever.documents.values(), key=lambda d: (d.doc_type, d.title))
 
+    def refresh(self) -> None:
+        """See documents ingested or removed since this Assistant was built (the UI's documents tab)."""
+        self.retriever.documents = self.store.documents()
+        self.retriever.keyword_index = load_keyword_index(self.store)
+
 
 def nearest_documents(passages: Sequence[Passage], limit: int = 3) -> tuple[NearestDocument, ...]:
     """The distinct documents of the best passages, best first."""

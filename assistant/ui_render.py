@@ -54,6 +54,11 @@ def stream_parts(answer: Answer, turn: int) -> Iterator[str]:
     yield chat_markdown(answer, turn)
 
 
+def safe_markdown(markdown: str) -> str:
+    """Markdown whose embedded HTML tags show as text (``<`` escaped; Markdown syntax such as ``>`` kept)."""
+    return markdown.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def type_label(doc_type: str) -> str:
     """'policy brief' / 'helpdesk answer' / 'good practice'."""
     return DOC_TYPE_LABELS.get(doc_type, doc_type)

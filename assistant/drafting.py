@@ -1,0 +1,151 @@
+"""Draft helpdesk replies, structured like the real ones: policy insights, good practices, further resources.
+
+Each section is answered by the Assistant restricted to its document types, so every statement carries a
+verified ``[n]`` citation; the sections' citations are renumbered into one source list for the whole draft.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.export import DOC_TYPE_LABELS, source_line
+from assistant.records import Answer, Citation, Filters, Passage
+from ingest.records import Chunk
+
+NOT_COVERED = "The documents don't cover this."
+MAX_RESOURCES = 4
+_MARKER = re.compile(r"\[(\d+)\]")
+_SENTENCE_END = re.compile(r"(?<=\])\s+(?=[^\[\s])")
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Policy insights", ("brief", "helpdesk")),
+    ("Relevant good practices", ("good_practice",)),
+)
+
+
+class Asker(Protocol):
+    """What drafting needs from the Assistant."""
+
+    def ask(self, question: str, *, filters: Filters | None = None) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class DraftSection:
+    """One section of a draft: its heading and sentences ending in draft-wide ``[n]`` markers."""
+
+    heading: str
+    text: str
+    abstained: bool = False
+
+
+@dataclass(frozen=True)
+class DraftReply:
+    """A cited draft reply to a helpdesk request, with one numbered source list."""
+
+    request: str
+    sections: tuple[DraftSection, ...]
+    citations: tuple[Citation, ...]
+
+    @property
+    def markdown(self) -> str:
+        """The draft ready to paste or download: sections, then the numbered sources with their quotes."""
+        lines = ["# Draft helpdesk reply", "", f"**Request:** {self.request}", ""]
+        for section in self.sections:
+            lines += [f"## {section.heading}", "", section.text, ""]
+        if self.citations:
+            lines += ["## Sources", ""]
+            lines += [f"{source_line(c)}  \n  > {c.quote}" for c in self.citations]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+class _SourceList:
+    """Draft-wide numbering: the same passage and quote keep one number across sections."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, str], int] = {}
+
+    def add(self, citation: Citation) -> int:
+        key = (citation.chunk.chunk_id, citation.quote)
+        if key not in self._numbers:
+            self._numbers[key] = len(self.citations) + 1
+            self.citations.append(dataclasses.replace(citation, n=self._numbers[key]))
+        return self._numbers[key]
+
+    def renumber(self, answer: Answer) -> str:
+        numbers = {c.n: self.add(c) for c in answer.citations}
+        return _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", answer.text)
+
+
+def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = None) -> DraftReply:
+    """Draft a reply to ``request``: policy insights from briefs and helpdesk answers, then good practices,
+    then further resources (other relevant documents), every statement cited.
+
+    Args:
+        assistant: answers each section (normally :class:`~assistant.service.Assistant`).
+        request: the helpdesk request, e.g. "How can clusters drive the twin transition?".
+        filters: optional country / region / project / theme restrictions; document types are set per section.
+    """
+    base = filters or Filters()
+    sources = _SourceList()
+    sections, answers = [], []
+    for heading, doc_types in SECTIONS:
+        answer = assistant.ask(request, filters=dataclasses.replace(base, doc_types=doc_types))
+        answers.append(answer)
+        text = NOT_COVERED if answer.abstained else sources.renumber(answer)
+        if doc_types == ("good_practice",) and not answer.abstained:
+            text = _bulleted_by_document(text, sources.citations)
+        sections.append(DraftSection(heading, text, answer.abstained))
+    resources = further_resources(answers, sources)
+    if resources:
+        sections.append(DraftSection("Further resources", resources))
+    return DraftReply(request, tuple(sections), tuple(sources.citations))
+
+
+def further_resources(answers: Sequence[Answer], sources: _SourceList, limit: int = MAX_RESOURCES) -> str:
+    """Bullets naming relevant documents the sections did not cite, each cited to its best passage."""
+    cited = {c.chunk.doc_id for c in sources.citations}
+    lines = []
+    for passage in _best_per_document(p for a in answers for p in a.retrieved):
+        if passage.chunk.doc_id in cited or len(lines) >= limit:
+            continue
+        chunk = passage.chunk
+        n = sources.add(Citation(0, chunk, _opening(chunk)))
+        source = str((chunk.metadata or {}).get("source") or "")
+        link = f" — {source}" if source.startswith(("http://", "https://")) else ""
+        label = DOC_TYPE_LABELS.get(chunk.doc_type, chunk.doc_type)
+        lines.append(f"- **{chunk.title}** ({label}){link} [{n}]")
+    return "\n".join(lines)
+
+
+def _bulleted_by_document(text: str, citations: Sequence[Citation]) -> str:
+    """One bullet per sentence, led by the title of the record it cites (good-practice sentences say "it")."""
+    titles = {c.n: c.chunk.title for c in citations}
+    bullets = []
+    for sentence in _SENTENCE_END.split(text):
+        marker = _MARKER.search(sentence)
+        title = titles.get(int(marker.group(1))) if marker else None
+        bullets.append(f"- **{title}**: {sentence}" if title else f"- {sentence}")
+    return "\n".join(bullets)
+
+
+def _best_per_document(passages: Iterable[Passage]) -> list[Passage]:
+    best: dict[str, Passage] = {}
+    for passage in passages:
+        current = best.get(passage.chunk.doc_id)
+        if current is None or passage.score > current.score:
+            best[passage.chunk.doc_id] = passage
+    return sorted(best.values(), key=lambda p: -p.score)
+
+
+def _opening(chunk: Chunk, limit: int = 200) -> str:
+    """The passage's first sentence after any heading (at most ``limit`` characters, cut at a word), verbatim."""
+    lines = [line.strip() for line in chunk.text.splitlines() if line.strip()]
+    prose = [line for line in lines if line not in (chunk.title, chunk.section) and not line.startswith("#")]
+    first = re.split(r"(?<=[.!?])\s", (prose or lines or [""])[0], maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0]

@@ -1,0 +1,94 @@
+"""The UI's event handlers as plain functions: streaming, history, filters, errors, export, feedback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from assistant.ui import Handlers, make_filters
+from ingest.config import Config
+from ingest.errors import StoreError
+from tests.ui.fakes import FakeAssistant
+
+
+@pytest.fixture
+def handlers(tmp_path: Path) -> Handlers:
+    return Handlers(FakeAssistant(), Config(index_dir=tmp_path / "index"), delay=0)  # type: ignore[arg-type]
+
+
+def test_chat_streams_then_shows_sources(handlers: Handlers) -> None:
+    steps = list(handlers.chat("What are vouchers?", [], [], [], "", "", "", ""))
+    first_messages, first_panel, _, _ = steps[0]
+    assert first_messages[-1]["content"] == "Vouchers are small grants. [[1]](#source-0-1)"
+    assert "source-0-1" not in first_panel
+    messages, panel, answers, cleared = steps[-1]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert 'id="source-0-2"' in panel and len(answers) == 1 and cleared == ""
+
+
+def test_follow_up_passes_the_conversation_as_history(handlers: Handlers) -> None:
+    *_, (messages, _, answers, _) = handlers.chat("What are vouchers?", [], [], [], "", "", "", "")
+    list(handlers.chat("And who pays for them?", messages, answers, [], "", "", "", ""))
+    question, _, history = handlers.assistant.calls[-1]
+    assert question == "And who pays for them?"
+    assert history[0].question == "What are vouchers?"
+
+
+def test_filters_reach_the_library(handlers: Handlers) -> None:
+    list(handlers.chat("What are vouchers?", [], [], ["good_practice"], "Austria", "", "", "SMEs"))
+    _, filters, _ = handlers.assistant.calls[-1]
+    assert filters.doc_types == ("good_practice",) and filters.country == "Austria" and filters.theme == "SMEs"
+    assert make_filters([], "", "", "", "") is None
+
+
+def test_empty_question_is_a_message(handlers: Handlers) -> None:
+    with pytest.raises(gr.Error, match="Type a question first"):
+        list(handlers.chat("  ", [], [], [], "", "", "", ""))
+
+
+def test_empty_index_says_how_to_ingest(tmp_path: Path) -> None:
+    with pytest.raises(gr.Error, match=r"run `policydesk ingest corpus/`"):
+        Handlers(None, Config(index_dir=tmp_path), delay=0).api_ask("Anything?")
+
+
+def test_library_errors_become_messages_not_tracebacks(handlers: Handlers) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("The index is locked — close the other PolicyDesk first.")
+
+    handlers.assistant.ask = broken  # type: ignore[method-assign]
+    with pytest.raises(gr.Error, match="The index is locked"):
+        handlers.api_ask("What are vouchers?")
+
+
+def test_unexpected_errors_are_hidden_behind_a_message(handlers: Handlers) -> None:
+    handlers.assistant.ask = lambda *a, **k: 1 / 0  # type: ignore[method-assign]
+    with pytest.raises(gr.Error, match=r"Something went wrong \(ZeroDivisionError\)"):
+        handlers.api_ask("What are vouchers?")
+
+
+def test_api_ask_returns_markdown_and_the_json_contract(handlers: Handlers) -> None:
+    markdown, data = handlers.api_ask("What are vouchers?")
+    assert markdown.startswith("**Question:** What are vouchers?")
+    assert [c["n"] for c in data["citations"]] == [1, 2]
+
+
+def test_export_writes_the_latest_answer_as_markdown(handlers: Handlers) -> None:
+    assert handlers.export([]) is None
+    *_, (_, _, answers, _) = handlers.chat("What are vouchers?", [], [], [], "", "", "", "")
+    text = Path(handlers.export(answers)).read_text(encoding="utf-8")
+    assert "**Sources**" in text and "[1] Policy Brief: Clusters — policy brief, p. 4" in text
+
+
+def test_thumbs_and_comments_are_stored(handlers: Handlers) -> None:
+    *_, (_, _, answers, _) = handlers.chat("What are vouchers?", [], [], [], "", "", "", "")
+    assert "saved" in handlers.feedback(answers, 0, False)
+    handlers.comment(answers, "Missing the Basque example")
+    lines = (handlers.config.index_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert first["rating"] == "down" and first["question"] == "What are vouchers?"
+    assert second["rating"] is None and second["comment"] == "Missing the Basque example"
+    with pytest.raises(gr.Error, match="no answer to rate"):
+        handlers.feedback([], 0, True)

@@ -1,0 +1,95 @@
+"""Rendering answers for the web UI: linked markers, streamed sentences, escaped and highlighted sources."""
+
+from __future__ import annotations
+
+from assistant.records import Citation
+from assistant.ui_render import (
+    chat_markdown,
+    citation_html,
+    filter_options,
+    highlight,
+    pdf_link,
+    sources_panel,
+    stream_parts,
+)
+from ingest.records import IndexedDocument
+from tests.ui.fakes import HOSTILE, abstention, chunk, cited_answer
+
+
+def test_markers_link_to_their_source_in_the_panel() -> None:
+    text = chat_markdown(cited_answer(), 3)
+    assert "[[1]](#source-3-1)" in text
+    assert "[[2]](#source-3-2)" in text
+
+
+def test_chat_text_shows_markup_as_text() -> None:
+    text = chat_markdown(cited_answer(), 0)
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_answer_streams_sentence_by_sentence_and_ends_complete() -> None:
+    parts = list(stream_parts(cited_answer(), 0))
+    assert parts[0] == "Vouchers are small grants. [[1]](#source-0-1)"
+    assert parts[-1] == chat_markdown(cited_answer(), 0)
+    assert len(parts) == 2
+
+
+def test_abstention_is_plain_and_names_nearest_documents() -> None:
+    text = chat_markdown(abstention(), 0)
+    assert text.startswith("**The documents don't cover this.**")
+    assert "- Santara Valley (good practice)" in text
+    panel = sources_panel([abstention()])
+    assert "The documents don&#x27;t cover this." in panel and "Santara Valley" in panel
+
+
+def test_highlight_escapes_everything_and_marks_the_quote() -> None:
+    html = highlight(f"Before {HOSTILE} after.", f"{HOSTILE} after")
+    assert "<script" not in html and "<img" not in html
+    assert html.startswith("Before <mark>&lt;script&gt;")
+    assert html.endswith("</mark>.")
+
+
+def test_highlight_without_the_quote_only_escapes() -> None:
+    assert highlight("a < b", "missing") == "a &lt; b"
+
+
+def test_source_card_has_title_type_page_section_and_a_pdf_link() -> None:
+    card = citation_html(Citation(2, chunk("Vouchers are small grants."), "small grants"), 1)
+    assert 'id="source-1-2"' in card
+    assert "Policy Brief: Clusters" in card
+    assert "policy brief · p. 4 · Policy recommendation 1" in card
+    assert "<mark>small grants</mark>" in card
+    assert "/gradio_api/file=" in card and "clusters.pdf#page=4" in card
+
+
+def test_hostile_titles_and_passages_render_inert() -> None:
+    panel = sources_panel([cited_answer()])
+    assert "<script" not in panel and "<img" not in panel and 'onerror="' not in panel
+    assert "&lt;img src=x onerror=" in panel
+
+
+def test_markdown_sources_get_no_pdf_link() -> None:
+    assert pdf_link("corpus/good_practices/a.md", None) is None
+    assert pdf_link("corpus/briefs/a.pdf", None).endswith("a.pdf")
+
+
+def test_earlier_answers_fold_below_the_latest() -> None:
+    panel = sources_panel([cited_answer("first?"), abstention("second?")])
+    assert panel.index("second?") < panel.index("<details")
+    assert 'id="source-0-1"' in panel
+
+
+def test_filter_options_come_from_the_index() -> None:
+    def doc(**metadata: object) -> IndexedDocument:
+        return IndexedDocument("d", "t", "good_practice", "p", "h", 1, 1, "2026-01-01T00:00:00", dict(metadata))
+
+    options = filter_options(
+        [doc(country="Austria", region="Tyrol", themes=("SMEs", "vouchers")), doc(country="Latvia"), doc()]
+    )
+    assert options == {
+        "country": ["Austria", "Latvia"],
+        "region": ["Tyrol"],
+        "project": [],
+        "theme": ["SMEs", "vouchers"],
+    }
