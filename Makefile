@@ -24,8 +24,9 @@ run: ingest
 	$(BIN)/policydesk serve
 
 # The UI's browser test drives Debian's chromium (Playwright cannot download browsers here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
 test: setup browser
 	$(BIN)/python -m pytest

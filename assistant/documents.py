@@ -125,11 +125,13 @@ def _ingest_one(
     path: Path, config: Config, assistant: Assistant | None, progress: Callable[[Progress], None] | None
 ) -> FileOutcome:
     """Ingest one saved file, reusing the assistant's store and model; raise its failure reason."""
-    options = {"store": assistant.store, "embedder_factory": lambda: assistant.embedder} if assistant else {}
-    try:
-        report = ingest([path], config, progress=progress, **options)  # type: ignore[arg-type]
-    finally:
-        if assistant is not None:
+    if assistant is None:
+        report = ingest([path], config, progress=progress)
+    else:
+        try:
+            store, embedder = assistant.store, assistant.embedder
+            report = ingest([path], config, store=store, embedder_factory=lambda: embedder, progress=progress)
+        finally:
             assistant.refresh()
     outcome = report.outcomes[0]
     if outcome.status == "failed":
