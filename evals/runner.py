@@ -3,79 +3,102 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, answer_to_dict
+from assistant import Assistant, answer_to_dict, read_questions
 from evals import metrics
 
 Result = dict[str, Any]
+Question = dict[str, Any]
+SHIPPED_MODE = "hybrid"
+STAGES = ("retrieve", "answer", "total")
+RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10")
+ANSWER_METRICS = ("key_fact_recall", "citation_coverage", "citation_precision")
+ABSTENTION_METRICS = ("unanswerable_abstained", "false_abstention")
+METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + ABSTENTION_METRICS
+# Fields of a question record that are the question itself rather than reference data.
+_OWN_FIELDS = ("id", "question", "kind")
 
 
-def score_answer(question: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-    """Per-question scores for one ``ask --json`` answer."""
-    rank = metrics.first_hit_rank([p["text"] for p in answer["retrieved"]], question)
+def load_questions(path: Path, *, limit: int | None = None) -> tuple[list[Question], list[str]]:
+    """The valid question records of a JSONL file (at most ``limit``) and a message per bad line.
+
+    A record without ``kind`` gets "squad" when it has SQuAD-style ``answers``, else "unknown".
+    """
+    questions: list[Question] = []
+    problems: list[str] = []
+    for _, record in read_questions(path):
+        if isinstance(record, str):
+            problems.append(record)
+        elif limit is None or len(questions) < limit:
+            default_kind = "squad" if "answers" in record else "unknown"
+            questions.append(record | {"id": str(record["id"]), "kind": str(record.get("kind") or default_kind)})
+    return questions, problems
+
+
+def reference_of(question: Mapping[str, Any]) -> dict[str, Any]:
+    """The question's reference data (answer, must_contain, answers, evidence, doc_id, unknown fields …)."""
+    return {key: value for key, value in question.items() if key not in _OWN_FIELDS}
+
+
+def score_result(question: Mapping[str, Any], result: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-question scores; answer metrics only when ``result`` holds an answer (not for retrieval-only runs)."""
     answerable = metrics.is_answerable(question)
-    scores: dict[str, Any] = {"answerable": answerable, "first_hit_rank": rank}
+    scores: dict[str, Any] = {"answerable": answerable}
+    if answerable and metrics.has_retrieval_target(question):
+        scores |= metrics.retrieval_scores(result["retrieved"], question)
+    if "answer" not in result:
+        return scores
+    abstained = bool(result["abstained"])
     if answerable:
-        scores |= {
-            "hit@1": metrics.hit_at(rank, 1),
-            "hit@5": metrics.hit_at(rank, 5),
-            "hit@10": metrics.hit_at(rank, 10),
-            "mrr@10": metrics.reciprocal_rank(rank),
-            "key_fact_recall": metrics.key_fact_recall(answer["answer"], question, answer["abstained"]),
-            "false_abstention": 1.0 if answer["abstained"] else 0.0,
-            "citation_precision": metrics.citation_precision(answer["citations"], question),
-        }
+        scores["key_fact_recall"] = metrics.key_fact_recall(result["answer"], question, abstained)
+        scores["citation_precision"] = metrics.citation_precision(result["citations"], question)
+        scores["false_abstention"] = 1.0 if abstained else 0.0
     else:
-        scores["abstained_correctly"] = 1.0 if answer["abstained"] else 0.0
-    scores["citation_coverage"] = metrics.citation_coverage(answer["answer"], answer["abstained"])
+        scores["unanswerable_abstained"] = 1.0 if abstained else 0.0
+    scores["citation_coverage"] = metrics.citation_coverage(result["answer"], abstained)
     return scores
 
 
+def ask_result(assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE) -> Result:
+    """The ``ask --json`` output for one question, plus ``id``, ``kind`` and ``reference``."""
+    answer = answer_to_dict(assistant.ask(str(question["question"]), mode=mode))
+    return {"id": question["id"], "kind": question["kind"]} | answer | {"reference": reference_of(question)}
+
+
 def run_questions(
-    assistant: Assistant,
-    questions: Iterable[dict[str, Any]],
+    questions: Iterable[Question],
+    answer_one: Callable[[Question], Result],
     *,
-    mode: str = "hybrid",
     on_result: Callable[[Result], None] | None = None,
-) -> list[Result]:
-    """Ask every question; each result is the ``ask --json`` output plus ``id``, ``kind`` and ``scores``."""
+) -> tuple[list[Result], float]:
+    """Answer and score every question with ``answer_one``; returns the results and the wall-clock seconds."""
     results = []
+    started = time.perf_counter()
     for question in questions:
-        answer = answer_to_dict(assistant.ask(question["question"], mode=mode))
-        result = {"id": question["id"], "kind": question.get("kind", "unknown")} | answer
-        result["scores"] = score_answer(question, answer)
+        result = answer_one(question)
+        result["scores"] = score_result(question, result)
         results.append(result)
         if on_result:
             on_result(result)
-    return results
+    return results, time.perf_counter() - started
 
 
-METRICS = (
-    "hit@1",
-    "hit@5",
-    "hit@10",
-    "mrr@10",
-    "key_fact_recall",
-    "citation_coverage",
-    "citation_precision",
-    "unanswerable_abstained",
-    "false_abstention",
-)
-
-
-def summarise(results: Sequence[Result]) -> dict[str, Any]:
-    """Mean of each metric over the questions it applies to, plus latency percentiles and counts."""
+def summarise(results: Sequence[Result], *, seconds: float | None = None) -> dict[str, Any]:
+    """Mean of each metric over the questions it applies to, latency percentiles, counts and questions/s."""
     summary: dict[str, Any] = {"questions": len(results)}
     for name in METRICS:
-        key = "abstained_correctly" if name == "unanswerable_abstained" else name
-        values = [r["scores"][key] for r in results if r["scores"].get(key) is not None]
+        values = [r["scores"][name] for r in results if r["scores"].get(name) is not None]
         summary[name] = round(statistics.fmean(values), 4) if values else None
-    for stage in ("retrieve", "answer", "total"):
-        times = sorted(r["timings_ms"][stage] for r in results)
-        summary[f"{stage}_p50_ms"] = round(_percentile(times, 50), 1) if times else None
-        summary[f"{stage}_p95_ms"] = round(_percentile(times, 95), 1) if times else None
+    for stage in STAGES:
+        times = sorted(r["timings_ms"][stage] for r in results if stage in r["timings_ms"])
+        summary[f"{stage}_p50_ms"] = round(percentile(times, 50), 1) if times else None
+        summary[f"{stage}_p95_ms"] = round(percentile(times, 95), 1) if times else None
+    if seconds:
+        summary["questions_per_second"] = round(len(results) / seconds, 2)
     return summary
 
 
@@ -85,7 +108,8 @@ def summarise_by_kind(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
     return {kind: summarise([r for r in results if r["kind"] == kind]) for kind in kinds}
 
 
-def _percentile(sorted_values: Sequence[float], percent: float) -> float:
+def percentile(sorted_values: Sequence[float], percent: float) -> float:
+    """Linear-interpolation percentile of already sorted values (numpy's default method)."""
     index = (len(sorted_values) - 1) * percent / 100
     low = int(index)
     high = min(low + 1, len(sorted_values) - 1)
