@@ -4,18 +4,14 @@ written by the test (a real PDF made with reportlab, Markdown with front matter)
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest.config import ENV_VARS
+from tests.servers import free_port, running_server
 
 VENV_BIN = Path(sys.executable).parent
 SERVER_START_TIMEOUT = 60.0
@@ -235,43 +231,14 @@ def corpus(tmp_path: Path) -> Path:
 # --- a real Chroma server -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``chroma run`` server on a free loopback port; yields its URL."""
     data = tmp_path_factory.mktemp("chroma-server")
     log = data / "server.log"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(VENV_BIN / "chroma"), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                state = f"exited with {server.returncode}" if server.poll() is not None else "did not answer in time"
-                pytest.fail(f"chroma server {state}: {' '.join(command)}\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with running_server(command, f"{url}/api/v2/heartbeat", log, env=env, timeout=SERVER_START_TIMEOUT):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)

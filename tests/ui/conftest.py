@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import VENV_BIN
+from tests.servers import free_port, running_server
 
 SERVE_TIMEOUT_S = 90.0
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,13 +65,6 @@ FINANCE_QUESTION = "How do regions finance mature cluster organisations?"
 HOSTILE_QUESTION = "How does the hydrogen valley welding academy train pipeline welders?"
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real index (real embedding model, embedded Chroma) of the UI corpus; returns its folder."""
@@ -92,14 +81,6 @@ def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_dir
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def ui_server(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``policydesk serve`` subprocess on a free loopback port; yields its URL."""
@@ -109,22 +90,8 @@ def ui_server(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     command = [str(VENV_BIN / "policydesk"), "serve", "--port", str(port), "--index-dir", str(ui_index)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYDESK_AUTH")}
     env |= {"GRADIO_ANALYTICS_ENABLED": "False", "POLICYDESK_HOME": str(ui_index)}
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + SERVE_TIMEOUT_S
-        while not _answers(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"policydesk serve did not start: {' '.join(command)}\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    with running_server(command, url, log, env=env, timeout=SERVE_TIMEOUT_S):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")
