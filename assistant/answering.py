@@ -81,7 +81,7 @@ class ExtractiveWriter:
         if not candidates:
             return Draft((), True, "no passage matched the question", 0.0)
         best = max(candidates, key=lambda c: c.score)
-        reason = self._abstention_reason(question, best, candidates, top)
+        reason = self._abstention_reason(question, best, candidates, passages)
         if reason:
             return Draft((), True, reason, best.similarity)
         chosen = self._select(question, candidates, best)
@@ -108,8 +108,9 @@ class ExtractiveWriter:
         return candidates
 
     def _abstention_reason(
-        self, question: str, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]
+        self, question: str, best: _Candidate, candidates: list[_Candidate], passages: Sequence[Passage]
     ) -> str:
+        """Why the evidence cannot answer ``question`` ("" if it can); names are looked for in every passage."""
         if best.similarity < self.settings.min_similarity:
             return f"the closest sentence is too far from the question (similarity {best.similarity:.2f})"
         passage_text = " ".join(p.chunk.text.lower() for p in passages).replace("’", "'")

@@ -31,7 +31,7 @@ ANSWER_TYPES = (
     (
         "money",
         re.compile(
-            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|receive[ds]?|get|got|grant)\b"
+            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|invest\w*|euros?|dollars?)\b"
             r"|\bwhat (?:was|is|were|are) the (?:total |overall |annual )?(?:budget|cost|amount|funding)\b",
             re.I,
         ),
