@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from assistant.cli import _config, _index_options, _ProgressBars
-from evals.evaluate import EvalOptions, run_eval
 from evals.output import default_out_dir, failed_thresholds, parse_threshold
 from evals.tables import HEADLINE_ROWS, text_table
 
@@ -65,6 +64,8 @@ def eval_command(
     Lines need `id` and `question`; `must_contain`, `answers`, `evidence` and `kind` are used when present.
     Bad lines are reported by line number and skipped.
     """
+    from evals.evaluate import EvalOptions, run_eval  # heavy (model, plots): only when evaluating
+
     options = EvalOptions(questions_file, out or default_out_dir(), corpus, compare, baselines, limit)
     with _ProgressBars() as ingest_bars, _QuestionBar() as question_bar:
         run = run_eval(

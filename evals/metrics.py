@@ -11,8 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
-
 _MARKER = re.compile(r"\s*\[\d+\]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _CITED_END = re.compile(r"\[\d+\][.!?]?\s*$")  # "Sentence. [1]" (as written) or "Sentence [1]."
@@ -81,6 +79,8 @@ def retrieval_scores(passages: Sequence[Mapping[str, Any]], question: Mapping[st
     is decided here by ``passage_holds_evidence`` and the ids of the relevant retrieved passages become the
     expected ids; llama-index then computes the rank metrics.
     """
+    from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate  # heavy: imported when scoring
+
     ids = [str(p["chunk_id"]) for p in passages]
     relevant = [str(p["chunk_id"]) for p in passages if passage_holds_evidence(str(p["text"]), question)]
     scores: dict[str, Any] = {"first_hit_rank": ids.index(relevant[0]) + 1 if relevant else None}

@@ -7,12 +7,15 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import tiktoken
-from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.utils import globals_helper
 
 from ingest.records import Chunk, CleanPage, Document, Sentence
+
+if TYPE_CHECKING:
+    from llama_index.core.node_parser import SentenceSplitter
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 # The embedding model reads at most this many word-pieces; longer input is silently truncated.
 MAX_EMBED_WORDPIECES = 256
@@ -59,7 +62,7 @@ def split_sentences(chunk: Chunk) -> list[Sentence]:
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence: paragraphs first, then punkt within each paragraph."""
     for paragraph in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
-        for start, end in globals_helper.punkt_tokenizer.span_tokenize(paragraph.group()):
+        for start, end in _punkt().span_tokenize(paragraph.group()):
             piece = paragraph.group()[start:end]
             if piece.strip():
                 yield paragraph.start() + start, paragraph.start() + end
@@ -78,12 +81,20 @@ def _spans(text: str, chunk_tokens: int, chunk_overlap: int) -> list[tuple[int, 
 
 
 def _splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
+    from llama_index.core.node_parser import SentenceSplitter  # imported late: a no-op ingest never needs it
+
     return SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=min(chunk_overlap, chunk_tokens // 2),
         tokenizer=_count_tokens_encoder(),
         paragraph_separator="\n\n",
     )
+
+
+def _punkt() -> PunktSentenceTokenizer:
+    from llama_index.core.utils import globals_helper  # punkt from llama-index's bundled nltk data
+
+    return globals_helper.punkt_tokenizer
 
 
 @functools.cache

@@ -13,16 +13,16 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-
-from llama_index.core.schema import QueryBundle
-from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-from llama_index.retrievers.bm25 import BM25Retriever
+from typing import TYPE_CHECKING
 
 from ingest.records import Chunk, IndexedDocument
-from ingest.store import Store, chunk_to_node, node_to_chunk
+from ingest.store import Store, chunk_to_node, doc_id_filter, node_to_chunk
+
+# llama-index's BM25 retriever is imported where it is used: an ingest with nothing to do never loads it.
+if TYPE_CHECKING:
+    from llama_index.retrievers.bm25 import BM25Retriever
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s forces DEBUG on its logger
 
 STAMP_FILE = "policydesk_stamp.json"
 
@@ -43,9 +43,11 @@ class KeywordIndex:
             allowed = list(doc_ids)
             if not allowed:
                 return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=allowed, operator=FilterOperator.IN)])
+            filters = doc_id_filter(allowed)
+        from llama_index.core.schema import QueryBundle
+
         # A retriever per query: the mask and k are per-query state, and one shared object is not thread-safe.
-        retriever = BM25Retriever(
+        retriever = _bm25_class()(
             existing_bm25=self._retriever.bm25,
             similarity_top_k=min(k, self.size),
             filters=filters,
@@ -69,13 +71,19 @@ def keyword_index_dir(store: Store) -> Path:
     return store.config.index_dir / f"bm25_{store.config.collection_prefix}"
 
 
+def ensure_keyword_index(store: Store) -> None:
+    """Rebuild the persisted keyword index if the registry changed since it was built (without loading it)."""
+    if _read_stamp(keyword_index_dir(store)) != registry_stamp(store.documents().values()):
+        build_keyword_index(store)
+
+
 def load_keyword_index(store: Store, *, rebuild: bool = False) -> KeywordIndex:
     """Load the persisted keyword index, rebuilding (and persisting) it when it is stale or missing."""
     directory = keyword_index_dir(store)
     stamp = registry_stamp(store.documents().values())
     if not rebuild and _read_stamp(directory) == stamp:
         try:
-            retriever = BM25Retriever.from_persist_dir(str(directory), show_progress=False)
+            retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
             return KeywordIndex(retriever, len(retriever.corpus or []))
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("keyword index at %s unreadable (%s); rebuilding", directory, exc)
@@ -91,7 +99,7 @@ def build_keyword_index(store: Store, stamp: str | None = None) -> KeywordIndex:
     directory = keyword_index_dir(store)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
-    BM25Retriever.from_defaults(nodes=[chunk_to_node(c) for c in chunks], similarity_top_k=1).persist(
+    _bm25_class().from_defaults(nodes=[chunk_to_node(c) for c in chunks], similarity_top_k=1).persist(
         str(staging), show_progress=False
     )
     (staging / STAMP_FILE).write_text(json.dumps({"stamp": stamp, "chunks": len(chunks)}), encoding="utf-8")
@@ -102,8 +110,15 @@ def build_keyword_index(store: Store, stamp: str | None = None) -> KeywordIndex:
         directory.rename(old)
     staging.rename(directory)
     shutil.rmtree(old, ignore_errors=True)
-    retriever = BM25Retriever.from_persist_dir(str(directory), show_progress=False)
+    retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
     return KeywordIndex(retriever, len(chunks))
+
+
+def _bm25_class() -> type[BM25Retriever]:
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s forces DEBUG on its logger when imported
+    return BM25Retriever
 
 
 def _read_stamp(directory: Path) -> str | None:

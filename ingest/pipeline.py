@@ -18,7 +18,7 @@ from ingest.chunking import embedding_text, split_document, split_sentences
 from ingest.cleaning import clean_document
 from ingest.config import Config
 from ingest.errors import DocumentError
-from ingest.keyword_index import load_keyword_index
+from ingest.keyword_index import ensure_keyword_index
 from ingest.loading import content_hash_of, doc_id_for, find_source_files, load_document
 from ingest.records import Chunk, Document, IndexedDocument
 from ingest.store import Store, open_store
@@ -121,7 +121,7 @@ def ingest(
         snapshot.files_done += 1
         notify(snapshot)
     store.collect_garbage()
-    load_keyword_index(store)  # rebuilds only when the registry changed
+    ensure_keyword_index(store)  # rebuilds only when the registry changed
     documents = store.documents()
     return IngestReport(
         outcomes=tuple(outcomes),

@@ -8,27 +8,26 @@ their content hash, so an interrupted ingest leaves each document either as it w
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from ingest.config import Config
 from ingest.errors import StoreError
 from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence
+
+# llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+    from llama_index.core.vector_stores.types import MetadataFilters
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,13 @@ class Store:
         self._chunks = self._collection(f"{prefix}_chunks")
         self._sentences = self._collection(f"{prefix}_sentences")
         self._registry = self._collection(f"{prefix}_documents")
-        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+
+    @functools.cached_property
+    def vector_store(self) -> ChromaVectorStore:
+        """llama-index's view of the chunk collection (writes and dense queries go through it)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self._chunks)
 
     @property
     def location(self) -> str:
@@ -159,8 +164,10 @@ class Store:
             doc_ids = list(doc_ids)
             if not doc_ids:
                 return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_ids, operator=FilterOperator.IN)])
+            filters = doc_id_filter(doc_ids)
         committed = self.committed_hashes()
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
         query = VectorStoreQuery(
             query_embedding=vector.tolist(), similarity_top_k=k + ORPHAN_ALLOWANCE, filters=filters
         )
@@ -276,8 +283,17 @@ def node_to_chunk(node: Any) -> Chunk:
     return _to_chunk(node.node_id, node.get_content(), dict(node.metadata) | {"doc_id": node.ref_doc_id})
 
 
+def doc_id_filter(doc_ids: list[str]) -> MetadataFilters:
+    """llama-index metadata filter: the chunk's document is one of ``doc_ids``."""
+    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+    return MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_ids, operator=FilterOperator.IN)])
+
+
 def chunk_to_node(chunk: Chunk, vector: np.ndarray | None = None) -> TextNode:
     """A llama-index node for a chunk; only title and section join the text that is embedded or keyword-indexed."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
     metadata = _flat({name: getattr(chunk, name) for name in _CHUNK_FIELDS} | chunk.metadata)
     hidden = [key for key in metadata if key not in ("title", "section")]
     return TextNode(
