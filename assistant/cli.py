@@ -18,7 +18,7 @@ from ingest import Config, PolicyDeskError, Progress, ingest, open_store
 from ingest.errors import ConfigError
 
 
-def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def index_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--index-dir / --chroma-url on every command that touches the index."""
 
     @click.option(
@@ -32,7 +32,7 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _config(overrides: dict[str, Any]) -> Config:
+def load_config(overrides: dict[str, Any]) -> Config:
     try:
         return Config.load(overrides)
     except ConfigError as exc:
@@ -63,7 +63,7 @@ def cli(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--chunk-tokens", type=int, help="Chunk size in tokens [env POLICYDESK_CHUNK_TOKENS]")
 @click.option("--chunk-overlap", type=int, help="Tokens shared by neighbouring chunks [env POLICYDESK_CHUNK_OVERLAP]")
-@_index_options
+@index_options
 def ingest_command(
     paths: tuple[Path, ...], chunk_tokens: int | None, chunk_overlap: int | None, overrides: dict[str, Any]
 ) -> None:
@@ -72,8 +72,8 @@ def ingest_command(
     Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt). Exits with 1 if
     any file failed; the others are still indexed.
     """
-    config = _config(overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap})
-    with _ProgressBars() as bars:
+    config = load_config(overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap})
+    with ProgressBars() as bars:
         report = ingest(list(paths), config, progress=bars.update)
     _print_report(report)
     if report.failed:
@@ -81,12 +81,12 @@ def ingest_command(
 
 
 @cli.command("stats")
-@_index_options
+@index_options
 def stats_command(overrides: dict[str, Any]) -> None:
     """Show what is indexed: documents and chunks per type, where, and with which model."""
     from ingest.embedding import MODEL_NAME
 
-    config = _config(overrides)
+    config = load_config(overrides)
     documents = open_store(config).documents()
     click.echo(f"Index:           {config.chroma_url or config.index_dir.resolve()}")
     click.echo(f"Embedding model: {MODEL_NAME} (onnxruntime, offline)")
@@ -130,7 +130,7 @@ def stats_command(overrides: dict[str, Any]) -> None:
 @click.option("--region", help="Only good practices from this region.")
 @click.option("--project", help="Only good practices of this Interreg project.")
 @click.option("--theme", help="Only good practices with this theme.")
-@_index_options
+@index_options
 def ask_command(
     question: str | None,
     as_json: bool,
@@ -150,7 +150,7 @@ def ask_command(
 
     if bool(question) == bool(questions_file):
         raise click.UsageError("Give either a QUESTION or --file QUESTIONS.jsonl.")
-    config = _config(overrides | {"top_k": k})
+    config = load_config(overrides | {"top_k": k})
     filters = Filters(doc_types=doc_types, country=country, region=region, project=project, theme=theme)
     assistant = Assistant(config)
     if questions_file:
@@ -187,10 +187,10 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         yield stream
 
 
-class _ProgressBars:
+class ProgressBars:
     """Two tqdm bars, files and chunks, on stderr so that stdout stays clean for scripts."""
 
-    def __enter__(self) -> _ProgressBars:
+    def __enter__(self) -> ProgressBars:
         self._bars: dict[str, Any] = {}
         return self
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from assistant.cli import _config, _index_options, _ProgressBars
+from assistant.cli import ProgressBars, index_options, load_config
 from evals.output import default_out_dir, failed_thresholds, parse_threshold
 from evals.tables import HEADLINE_ROWS, text_table
 
@@ -48,7 +48,7 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     help="Exit 1 if METRIC is worse than VALUE (repeatable; for false_abstention and *_ms, worse means above).",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N valid questions.")
-@_index_options
+@index_options
 def eval_command(
     questions_file: Path,
     out: Path | None,
@@ -67,10 +67,10 @@ def eval_command(
     from evals.evaluate import EvalOptions, run_eval  # heavy (model, plots): only when evaluating
 
     options = EvalOptions(questions_file, out or default_out_dir(), corpus, compare, baselines, limit)
-    with _ProgressBars() as ingest_bars, _QuestionBar() as question_bar:
+    with ProgressBars() as ingest_bars, _QuestionBar() as question_bar:
         run = run_eval(
             options,
-            _config(overrides),
+            load_config(overrides),
             on_skipped=lambda problem: click.echo(problem, err=True),
             on_ingest=ingest_bars.update,
             on_progress=question_bar.update,

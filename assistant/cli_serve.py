@@ -1,4 +1,7 @@
-"""``policydesk serve`` and ``policydesk feedback export``: thin commands over the UI and the feedback store."""
+"""``policydesk serve`` and ``policydesk feedback export``: thin commands over the UI and the feedback store.
+
+Registered on the ``policydesk`` group by ``assistant.cli``; import the group from there.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +9,14 @@ import ipaddress
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ingest.config import Config
-from ingest.errors import ConfigError
+from assistant.cli import index_options, load_config
 
 AUTH_ENV = "POLICYDESK_AUTH"
 AUTH_FILE_ENV = "POLICYDESK_AUTH_FILE"
-
-_index_dir = click.option(
-    "--index-dir", type=click.Path(path_type=Path), help="Index folder [env POLICYDESK_HOME; default .policydesk]"
-)
-_chroma_url = click.option(
-    "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [env POLICYDESK_CHROMA_URL]"
-)
-
-
-def _config(index_dir: Path | None, chroma_url: str | None) -> Config:
-    try:
-        return Config.load({"index_dir": index_dir, "chroma_url": chroma_url})
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
 
 
 def parse_auth(environ: dict[str, str] | os._Environ[str]) -> list[tuple[str, str]]:
@@ -64,17 +53,17 @@ def is_loopback(host: str) -> bool:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes the app).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@_index_dir
-@_chroma_url
-def serve_command(host: str, port: int, index_dir: Path | None, chroma_url: str | None) -> None:
+@index_options
+def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
     """Open the PolicyDesk web app (chat with cited answers, draft replies, documents) in a browser.
 
     Set POLICYDESK_AUTH=user:password[,user2:pw2] (or POLICYDESK_AUTH_FILE) to require a login; the first
     user is the admin who may upload and remove documents.
     """
-    from assistant.ui import build_ui, launch_options, load_assistant
+    from assistant.ui import build_ui, launch_options
+    from assistant.ui_handlers import load_assistant
 
-    config = _config(index_dir, chroma_url)
+    config = load_config(overrides)
     users = parse_auth(os.environ)
     if not users and not is_loopback(host):
         click.echo(
@@ -95,12 +84,12 @@ def feedback_group() -> None:
 
 @feedback_group.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="JSONL file to write (default stdout).")
-@_index_dir
-def feedback_export_command(out: Path | None, index_dir: Path | None) -> None:
+@index_options
+def feedback_export_command(out: Path | None, overrides: dict[str, Any]) -> None:
     """Write the stored feedback as eval-question JSONL lines (a thumbs-down is a case to fix)."""
     from assistant.feedback import export_eval_questions
 
-    config = _config(index_dir, None)
+    config = load_config(overrides)
     if out is None:
         count = export_eval_questions(config.index_dir, sys.stdout)
     else:

@@ -145,6 +145,9 @@ def filter_options(documents: Iterable[IndexedDocument]) -> dict[str, list[str]]
     return {name: sorted(found, key=str.casefold) for name, found in values.items()}
 
 
+DOCUMENT_HEADERS = ["id", "title", "type", "pages", "chunks", "ingested (UTC)"]
+
+
 def documents_table(documents: Iterable[IndexedDocument]) -> list[list[object]]:
     """Rows for the documents tab: id, title, type, pages, chunks, ingested at."""
     return [

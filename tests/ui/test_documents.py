@@ -19,7 +19,8 @@ from assistant.documents import (
     uploads_dir,
 )
 from assistant.service import Assistant
-from assistant.ui import Handlers, build_ui
+from assistant.ui import build_ui
+from assistant.ui_handlers import Handlers
 from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.pipeline import Progress

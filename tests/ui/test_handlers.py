@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant.ui import Handlers, make_filters
+from assistant.ui_handlers import Handlers, make_filters
 from ingest.config import Config
 from ingest.errors import StoreError
 from tests.ui.fakes import FakeAssistant

@@ -1,0 +1,231 @@
+"""The web UI's event handlers: plain methods over the library API, unit-testable without a browser.
+
+:mod:`assistant.ui` lays out the components and wires events to these methods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.conversation import Turn
+from assistant.documents import (
+    add_document,
+    may_manage,
+    progress_fraction,
+)
+from assistant.documents import remove_document as remove_indexed
+from assistant.drafting import compose_draft
+from assistant.export import answer_to_dict, answer_to_markdown
+from assistant.feedback import record_feedback
+from assistant.records import Answer, Filters
+from assistant.service import Assistant
+from assistant.ui_render import (
+    EMPTY_INDEX,
+    FILTER_FIELDS,
+    chat_markdown,
+    documents_table,
+    filter_options,
+    safe_markdown,
+    sources_panel,
+    stream_parts,
+)
+from ingest.config import Config
+from ingest.errors import IndexNotFound, PolicyDeskError
+
+logger = logging.getLogger(__name__)
+
+STREAM_DELAY_S = 0.03  # a short pause between streamed sentences, so the reader sees the answer build up
+Messages = list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Show library errors as a message (``gr.Error``), never as a traceback."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except PolicyDeskError as exc:
+        raise gr.Error(html.escape(str(exc), quote=False)) from exc  # a toast renders HTML; names are not ours
+    except Exception as exc:
+        logger.exception("UI handler failed")
+        raise gr.Error(f"Something went wrong ({type(exc).__name__}); the server log has the details.") from exc
+
+
+class Handlers:
+    """The UI's event handlers over one Assistant (``None`` while the index is empty)."""
+
+    def __init__(
+        self,
+        assistant: Assistant | None,
+        config: Config,
+        *,
+        delay: float = STREAM_DELAY_S,
+        admin: str | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.config = config
+        self.delay = delay
+        self.admin = admin
+
+    def require_assistant(self) -> Assistant:
+        """The Assistant, or a user-facing error that says how to build the index."""
+        if self.assistant is None:
+            raise gr.Error(EMPTY_INDEX)
+        return self.assistant
+
+    def answer(self, question: str, answers: Sequence[Answer], filters: Filters | None = None) -> Answer:
+        """Ask the library, passing the earlier answers as the conversation."""
+        if not question or not question.strip():
+            raise gr.Error("Type a question first.")
+        history = [Turn(a.question, a.text) for a in answers]
+        with user_errors():
+            return self.require_assistant().ask(question.strip(), filters=filters, history=history)
+
+    def chat(
+        self, question: str, messages: Messages | None, answers: list[Answer] | None, *filter_values: Any
+    ) -> Iterator[tuple[Messages, str, list[Answer], str]]:
+        """Stream an answer into the chat, sentence by sentence; then show its sources."""
+        answers = list(answers or [])
+        answer = self.answer(question, answers, make_filters(*filter_values))
+        turn = len(answers)
+        shown = [*(messages or []), {"role": "user", "content": question.strip()}]
+        panel = sources_panel(answers)
+        for part in stream_parts(answer, turn):
+            yield [*shown, {"role": "assistant", "content": part}], panel, answers, ""
+            time.sleep(self.delay)
+        answers.append(answer)
+        final = {"role": "assistant", "content": chat_markdown(answer, turn)}
+        yield [*shown, final], sources_panel(answers), answers, ""
+
+    def api_ask(self, question: str) -> tuple[str, dict[str, Any]]:
+        """``/ask``: one question, no conversation; returns the answer as Markdown and as the JSON contract."""
+        answer = self.answer(question, ())
+        return answer_to_markdown(answer), answer_to_dict(answer)
+
+    def draft(self, request: str, *filter_values: Any) -> tuple[str, str]:
+        """A cited draft helpdesk reply: Markdown to show (markup neutralised) and a file to download."""
+        if not request or not request.strip():
+            raise gr.Error("Paste the helpdesk request first.")
+        with user_errors():
+            reply = compose_draft(self.require_assistant(), request.strip(), filters=make_filters(*filter_values))
+        return safe_markdown(reply.markdown), write_download(reply.markdown, "policydesk-draft-reply.md")
+
+    def export(self, answers: Sequence[Answer] | None) -> str | None:
+        """A Markdown file of the latest answer with its sources (for the download button)."""
+        if not answers:
+            return None
+        return write_download(answer_to_markdown(answers[-1]), "policydesk-answer.md")
+
+    def feedback(self, answers: Sequence[Answer] | None, index: int, liked: bool | None, comment: str = "") -> str:
+        """Store a thumbs up/down (and optional comment) for the answer at assistant-message ``index``."""
+        if not answers or not 0 <= index < len(answers):
+            raise gr.Error("There is no answer to rate yet.")
+        rating = {True: "up", False: "down"}.get(liked) if liked is not None else None
+        with user_errors():
+            record_feedback(self.config.index_dir, answers[index], rating=rating, comment=comment)
+        return "Thanks — your feedback was saved."
+
+    def comment(self, answers: Sequence[Answer] | None, text: str) -> str:
+        """Store a comment (no rating) on the latest answer."""
+        if not text or not text.strip():
+            raise gr.Error("Write a comment first.")
+        return self.feedback(answers, len(answers or []) - 1, None, text)
+
+    def require_admin(self, request: gr.Request | None) -> None:
+        """Refuse document management to anyone but the admin (when a login is configured)."""
+        if not may_manage(self.admin, getattr(request, "username", None)):
+            raise gr.Error("Only the admin can upload or remove documents.")
+
+    def documents(self) -> list[Any]:
+        """What is indexed now (empty while nothing is)."""
+        return self.assistant.documents() if self.assistant else []
+
+    def upload(
+        self,
+        file: str | None,
+        doc_type: str,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio finds its progress bar by this default
+    ) -> str:
+        """Check, save and ingest an uploaded file (admin only); the chat sees it at once."""
+        self.require_admin(request)
+        if not file:
+            raise gr.Error("Choose a PDF or Markdown file first.")
+        progress(0, desc="Checking the file")
+        with user_errors():
+            outcome = add_document(
+                Path(file),
+                doc_type,
+                self.config,
+                assistant=self.assistant,
+                progress=lambda snapshot: progress(*progress_fraction(snapshot)),
+            )
+            self.assistant = self.assistant or load_assistant(self.config)
+        done = {"unchanged": "was already indexed (unchanged)", "updated": "was re-indexed"}
+        message = f"{outcome.doc_id} {done.get(outcome.status, 'was added')}: {outcome.chunks} chunk(s)."
+        gr.Info(html.escape(message))
+        return safe_markdown(message)
+
+    def remove(self, doc_id: str | None, confirmed: bool, request: gr.Request) -> str:
+        """Remove a document from the index (admin only, after confirming)."""
+        self.require_admin(request)
+        if not doc_id:
+            raise gr.Error("Choose the document to remove first.")
+        if not confirmed:
+            raise gr.Error("Tick 'Yes, remove it' to confirm the removal.")
+        with user_errors():
+            removed = remove_indexed(self.require_assistant(), doc_id)
+        message = f"Removed {removed.title} ({removed.doc_id})."
+        gr.Info(html.escape(message))
+        return safe_markdown(message)
+
+    def document_views(self, filter_groups: int = 2) -> list[Any]:
+        """Updated documents table, remove choices and filter dropdowns (``filter_groups`` sets of four)."""
+        documents = self.documents()
+        options = filter_options(documents)
+        removable = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+        filters = [gr.Dropdown(choices=filter_choices(options[name])) for name in FILTER_FIELDS] * filter_groups
+        return [documents_table(documents), gr.Dropdown(choices=removable, value=None), False, *filters]
+
+
+def make_filters(
+    doc_types: Sequence[str] | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    project: str | None = None,
+    theme: str | None = None,
+) -> Filters | None:
+    """The library's Filters from the filter widgets (``None`` when nothing restricts)."""
+    filters = Filters(tuple(doc_types or ()), country or None, region or None, project or None, theme or None)
+    return None if filters.is_empty else filters
+
+
+def filter_choices(values: Sequence[str]) -> list[tuple[str, str]]:
+    """A filter dropdown's choices: "any" first, then the indexed values."""
+    return [("any", ""), *[(value, value) for value in values]]
+
+
+def write_download(text: str, name: str) -> str:
+    """Write ``text`` to a fresh temporary file called ``name`` and return its path."""
+    path = Path(tempfile.mkdtemp(prefix="policydesk-")) / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def load_assistant(config: Config) -> Assistant | None:
+    """The Assistant over the configured index, or ``None`` when nothing is indexed yet."""
+    try:
+        return Assistant(config)
+    except IndexNotFound as exc:
+        logger.warning("%s", exc)
+        return None
