@@ -46,6 +46,7 @@ class WriterSettings:
     margin: float = 0.2
     redundancy: float = 0.85
     min_similarity: float = 0.45
+    typed_pool: int = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class _Candidate:
     passage: Passage
     score: float
     similarity: float
+    support: float  # the sentence's cosine, or its passage's (title and section included) if higher
     vector: np.ndarray
 
 
@@ -81,12 +83,12 @@ class ExtractiveWriter:
         if not candidates:
             return Draft((), True, "no passage matched the question", 0.0)
         best = max(candidates, key=lambda c: c.score)
-        reason = self._abstention_reason(question, best, candidates, passages)
+        reason, key = self._judge(question, best, candidates, passages)
         if reason:
-            return Draft((), True, reason, best.similarity)
-        chosen = self._select(question, candidates, best)
+            return Draft((), True, reason, best.support)
+        chosen = self._select(question, candidates, key)
         claims = tuple(Claim(c.sentence.text, c.passage.chunk, c.sentence.text) for c in _in_reading_order(chosen))
-        return Draft(claims, False, "", best.similarity)
+        return Draft(claims, False, "", best.support)
 
     def _score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         by_chunk = {p.chunk.chunk_id: p for p in passages}
@@ -95,46 +97,72 @@ class ExtractiveWriter:
             return []
         similarities = vectors @ query_vector
         question_terms = set(content_terms(question))
+        # A passage's title and section are part of what each of its sentences says ("It runs three stages").
+        context_terms = {
+            p.chunk.chunk_id: set(content_terms(f"{p.chunk.title} {p.chunk.section or ''}")) for p in passages
+        }
         candidates = []
         for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
             passage = by_chunk[sentence.chunk_id]
             if not _is_prose(sentence.text) or sentence.text.strip() in (passage.chunk.section, passage.chunk.title):
                 continue
-            overlap = len(question_terms & set(content_terms(sentence.text))) / max(1, len(question_terms))
+            terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
+            overlap = len(question_terms & terms) / max(1, len(question_terms))
             score = (
                 float(similarity) + self.settings.keyword_weight * overlap + self.settings.rank_weight / passage.rank
             )
-            candidates.append(_Candidate(sentence, passage, score, float(similarity), vector))
+            support = max(float(similarity), passage.dense_score or 0.0)
+            candidates.append(_Candidate(sentence, passage, score, float(similarity), support, vector))
         return candidates
 
-    def _abstention_reason(
+    def _judge(
         self, question: str, best: _Candidate, candidates: list[_Candidate], passages: Sequence[Passage]
-    ) -> str:
-        """Why the evidence cannot answer ``question`` ("" if it can); names are looked for in every passage."""
-        if best.similarity < self.settings.min_similarity:
-            return f"the closest sentence is too far from the question (similarity {best.similarity:.2f})"
-        passage_text = " ".join(p.chunk.text.lower() for p in passages).replace("’", "'")
+    ) -> tuple[str, _Candidate]:
+        """(why the evidence cannot answer ``question``, or ""; the sentence the answer must lead with).
+
+        A question asking for an amount, share, date, project or count is answered by the best of the strongest
+        sentences that holds one, next to the question's rarest name (that sentence leads the answer); when none
+        does, the assistant abstains. Names are looked for in every retrieved passage.
+        """
+        if best.support < self.settings.min_similarity:
+            return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
+        passage_text = " ".join(_plain(p.chunk.text) for p in passages)
         missing = [term for term in proper_terms(question) if term not in passage_text]
         if missing:
-            return f"the documents found do not mention {', '.join(missing)}"
-        answer_type = expected_answer_type(question)
-        strong = sorted(candidates, key=lambda c: c.score, reverse=True)[:3]
-        if answer_type and not any(has_answer_type(c.sentence.text, answer_type) for c in strong):
-            return f"no passage gives the {answer_type} the question asks for"
-        nouns = counted_nouns(question)
-        if nouns and not any(has_count_of(c.sentence.text, nouns) for c in strong):
-            return "no passage counts what the question asks about"
-        return ""
+            return f"the documents found do not mention {', '.join(missing)}", best
+        answer_type, nouns = expected_answer_type(question), counted_nouns(question)
+        if not (answer_type or nouns):
+            return "", best
+        asked = answer_type or "count"
+        strong = sorted(candidates, key=lambda c: c.score, reverse=True)[: self.settings.typed_pool]
+        typed = [
+            c
+            for c in strong
+            if has_answer_type(c.sentence.text, answer_type) and (not nouns or has_count_of(c.sentence.text, nouns))
+        ]
+        if not typed:
+            return f"no passage gives the {asked} the question asks for", best
+        anchors = _specific_names(question, passages)
+        anchored = [c for c in typed if not anchors or _mentions(c, candidates, anchors)]
+        if not anchored:
+            return f"no passage gives the {asked} for {', '.join(anchors)}", best
+        return "", anchored[0]
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
-        """Greedy MMR within a margin of the best score, under the sentence and word budgets."""
+        """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets."""
         pool = [c for c in candidates if c.score >= best.score - self.settings.margin]
         chosen = [best]
         budget = self.settings.max_words - len(words(best.sentence.text))
         if is_list_question(question):
             chosen, budget = _extend_list(best, candidates, chosen, budget)
         while len(chosen) < self.settings.max_sentences:
-            remaining = [c for c in pool if c not in chosen and len(words(c.sentence.text)) <= budget]
+            remaining = [
+                c
+                for c in pool
+                if c not in chosen
+                and c.support >= self.settings.min_similarity  # no padding with barely related sentences
+                and len(words(c.sentence.text)) <= budget
+            ]
             remaining = [
                 c for c in remaining if max(float(c.vector @ s.vector) for s in chosen) < self.settings.redundancy
             ]
@@ -144,6 +172,35 @@ class ExtractiveWriter:
             chosen.append(pick)
             budget -= len(words(pick.sentence.text))
         return chosen
+
+
+def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """The question's rarest names among the passages, if at most half mention them: what the answer is about.
+
+    "InoStartas" in a question anchors it; "Interreg Europe", mentioned everywhere, does not.
+    """
+    texts = [_plain(p.chunk.text) for p in passages]
+    counts = {t: sum(t in text for text in texts) for t in dict.fromkeys(proper_terms(question))}
+    if not counts or min(counts.values()) > len(texts) / 2:
+        return []
+    rarest = min(counts.values())
+    return [t for t, n in counts.items() if n == rarest]
+
+
+def _mentions(candidate: _Candidate, candidates: Sequence[_Candidate], names: Sequence[str]) -> bool:
+    """Whether the sentence, the one before it, or its passage's title or section names one of ``names``."""
+    chunk = candidate.passage.chunk
+    before = [
+        c.sentence.text
+        for c in candidates
+        if c.sentence.chunk_id == chunk.chunk_id and c.sentence.end <= candidate.sentence.start
+    ]
+    text = _plain(" ".join([chunk.title, chunk.section or "", *before[-1:], candidate.sentence.text]))
+    return any(name in text for name in names)
+
+
+def _plain(text: str) -> str:
+    return text.lower().replace("’", "'")
 
 
 def _is_prose(text: str) -> bool:

@@ -37,7 +37,12 @@ def answer_questions(assistant: Assistant, path: Path, out: TextIO, *, filters: 
         if isinstance(record, str):
             yield record
             continue
-        answer = assistant.ask(str(record["question"]), filters=filters)
-        result = {k: v for k, v in record.items() if k not in ("question",)} | answer_to_dict(answer)
+        answer = answer_to_dict(assistant.ask(str(record["question"]), filters=filters))
+        copied = {k: v for k, v in record.items() if k != "question"}
+        result = copied | answer
+        # An input field named like a contract field (e.g. a reference "answer") is kept under "input".
+        clashing = {k: v for k, v in copied.items() if k in answer}
+        if clashing:
+            result["input"] = clashing
         out.write(json.dumps({"id": record["id"]} | result, ensure_ascii=False) + "\n")
         out.flush()

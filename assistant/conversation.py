@@ -13,6 +13,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(?:that|this|it|its|they|them|their|there|those|these|he|she)\b",
     re.IGNORECASE,
 )
+_EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
 
 
@@ -25,8 +26,12 @@ class Turn:
 
 
 def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn (pronouns, 'and …', 'what about …')."""
-    return len(words(question)) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOW_UP.search(question))
+    """Short questions that lean on the previous turn (pronouns, 'and …', 'what about …').
+
+    "Is there …" / "there are …" is existential, not a pointer back to the conversation.
+    """
+    pointing = _EXISTENTIAL_THERE.sub(" ", question)
+    return len(words(question)) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOW_UP.search(pointing))
 
 
 def search_query(question: str, history: Sequence[Turn]) -> str:

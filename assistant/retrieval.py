@@ -52,6 +52,8 @@ class Retriever:
         self, query: str, query_vector: np.ndarray, *, k: int, filters: Filters | None = None, mode: str = "hybrid"
     ) -> list[Passage]:
         """The ``k`` best passages for ``query`` (``query_vector`` is its embedding), best first, deduplicated."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         doc_ids = self.allowed_documents(filters)
         if doc_ids is not None and not doc_ids:
             return []

@@ -27,6 +27,7 @@ LIST_QUESTION = re.compile(
 )
 # What kind of fact a question asks for, tried in this order; the answer must contain one of that kind.
 ANSWER_TYPES = (
+    ("project", re.compile(r"\b(?:which|what) (?:interreg (?:europe )?)?project\b", re.I)),
     ("percent", re.compile(r"\b(?:share|percentage|proportion|rate)\b", re.I)),
     (
         "money",
@@ -48,6 +49,7 @@ ANSWER_TYPES = (
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 ANSWER_PATTERNS = {
+    "project": re.compile(r"\b[A-Z][A-Z0-9.]{3,}\b"),  # Interreg projects go by acronyms: TITTAN, S34GROWTH
     "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
     "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
     "number": HAS_NUMBER,

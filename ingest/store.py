@@ -197,14 +197,16 @@ class Store:
         ]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
-        """The chunks with these ids that exist in the index, by id."""
+        """The committed chunks with these ids, by id (an interrupted ingest's leftovers are not returned)."""
         if not chunk_ids:
             return {}
+        committed = self.committed_hashes()
         found = self._chunks.get(ids=list(chunk_ids), include=["metadatas", "documents"])
-        return {
-            i: _to_chunk(i, text, meta)
+        chunks = (
+            _to_chunk(i, text, meta)
             for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
-        }
+        )
+        return {c.chunk_id: c for c in chunks if committed.get(c.doc_id) == c.content_hash}
 
     def sentences_of(self, chunk_ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """The sentences of the given chunks with their embeddings, in chunk and position order."""

@@ -1,0 +1,92 @@
+"""Follow-up questions: detection, query expansion, and retrieval that follows the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Turn
+from assistant.conversation import is_follow_up, search_query
+from tests.assistant.conftest import GREEN_DOC, SEED_DOC
+
+GREEN_TURN = Turn(
+    "What does the Green Cluster Pathway do?",
+    "The Andalusian Energy Agency helps clusters of manufacturers cut the energy they use in production. [1]",
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which region ran it?",
+        "And in which region was that?",
+        "What about Poland?",
+        "How much did they spend on it?",
+        "Who paid for this?",
+        "also the budget?",
+        "Where is its office?",
+    ],
+)
+def test_follow_ups_are_recognised(question: str) -> None:
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the Green Cluster Pathway do?",
+        "How do regions finance mature cluster organisations?",
+        "Which good practices support design for manufacturers?",
+        "What are the stages of the Andalusian energy programme?",
+        "Are there any good practices on design sprints?",
+        "Is there a voucher scheme for small firms in Austria?",
+    ],
+)
+def test_standalone_questions_are_not_follow_ups(question: str) -> None:
+    """Bug (the last two cases): the existential "there" of "Are there …?" / "Is there …?" counted as a pronoun
+    pointing back at the previous turn, so a new standalone question was searched mixed with the last one."""
+    assert not is_follow_up(question)
+
+
+def test_a_long_question_with_a_pronoun_is_not_a_follow_up() -> None:
+    question = (
+        "What did the regional agency in Tyrol learn about running a voucher scheme when it had to process "
+        "hundreds of applications?"
+    )
+    assert not is_follow_up(question)
+
+
+def test_search_query_expands_a_follow_up_with_the_previous_turn() -> None:
+    query = search_query("Which region ran it?", [Turn("Who runs the seed fund?", "Nobody. [1]"), GREEN_TURN])
+
+    assert query.startswith("Which region ran it? What does the Green Cluster Pathway do?")
+    assert "andalusian" in query.lower()
+    assert "seed fund" not in query, "only the last turn counts"
+
+
+def test_search_query_leaves_other_questions_alone() -> None:
+    assert search_query("Which region ran it?", []) == "Which region ran it?"
+    standalone = "How do regions finance mature cluster organisations?"
+    assert search_query(standalone, [GREEN_TURN]) == standalone
+
+
+def test_a_follow_up_retrieves_the_document_of_the_conversation(shared_assistant) -> None:
+    alone = shared_assistant.ask("Which region ran it?")
+    followed = shared_assistant.ask("Which region ran it?", history=[GREEN_TURN])
+
+    assert followed.retrieved[0].chunk.doc_id == GREEN_DOC
+    assert followed.question == "Which region ran it?"
+    assert alone.retrieved[0].chunk.doc_id != GREEN_DOC, "without history the question names nothing"
+
+
+def test_a_follow_up_answer_comes_from_the_conversations_document(shared_assistant) -> None:
+    seed_turn = Turn(
+        "What does the Pomeranian Seed Fund support?",
+        "The Pomeranian Development Agency runs a seed fund for joint research between firms and universities. [1]",
+    )
+
+    answer = shared_assistant.ask("And how many projects did it finance?", history=[seed_turn])
+
+    assert answer.retrieved[0].chunk.doc_id == SEED_DOC
+    assert not answer.abstained, answer.text
+    assert "23 projects" in answer.text
+    assert answer.citations[0].chunk.doc_id == SEED_DOC
