@@ -39,8 +39,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_embedding.py
 
 # A little below the values measured on the shipped corpus (README, "Evaluation"), so a regression fails CI.
-EVAL_THRESHOLDS := hit@1=0.55 hit@5=0.93 hit@10=0.96 mrr@10=0.70 key_fact_recall=0.72 citation_coverage=0.98 \
-	citation_precision=0.53 unanswerable_abstained=0.55 false_abstention=0.04
+EVAL_THRESHOLDS := hit@1=0.55 hit@5=0.95 hit@10=0.97 mrr@10=0.70 key_fact_recall=0.76 citation_coverage=0.98 \
+	citation_precision=0.53 unanswerable_abstained=0.66 false_abstention=0.05
 
 eval: ingest
 	$(BIN)/policydesk eval evals/questions.jsonl $(addprefix --fail-under ,$(EVAL_THRESHOLDS))
