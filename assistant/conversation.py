@@ -6,12 +6,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.text import content_terms, proper_terms, words
+from assistant.text import proper_terms, words
 
-_FOLLOW_UP = re.compile(
-    r"^(?:and|also|but|so|what about|how about|and what|then)\b"
-    r"|\b(?:that|this|it|its|they|them|their|there|those|these|he|she)\b",
-    re.IGNORECASE,
+_LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
+# Pronouns that point back; "that"/"this" only when they end the question ("who ran that?"), since inside a
+# question they are mostly relative ("the tools that clusters use").
+_POINTER = re.compile(
+    r"\b(?:it|its|they|them|their|there|those|he|she|his|her)\b|\b(?:that|this)\s*[?.!]?\s*$", re.IGNORECASE
 )
 _EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
@@ -25,24 +26,42 @@ class Turn:
     answer: str
 
 
-def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn (pronouns, 'and …', 'what about …').
+@dataclass(frozen=True)
+class Query:
+    """What to retrieve with, and what the answer writer should answer."""
 
-    "Is there …" / "there are …" is existential, not a pointer back to the conversation.
+    retrieval: str
+    writer: str
+
+
+def is_follow_up(question: str) -> bool:
+    """Short questions that lean on the previous turn ("and …", "what about …", or a pronoun with no name).
+
+    A question that names its own subject ("… C3-Saxony, and which region is it in?") points at that subject;
+    "is there …" is existential, not a pointer.
     """
+    if len(words(question)) > FOLLOW_UP_MAX_WORDS:
+        return False
+    if _LEAD_IN.search(question):
+        return True
     pointing = _EXISTENTIAL_THERE.sub(" ", question)
-    return len(words(question)) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOW_UP.search(pointing))
+    return bool(_POINTER.search(pointing)) and not proper_terms(question)
+
+
+def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
+    """The question, expanded with the last turn's topic when it is a follow-up.
+
+    Retrieval gets the previous question and the names in the previous answer, so "it" and "there" find the
+    passages the conversation is about; the writer gets only the names, so that it answers the new question
+    rather than the previous one again.
+    """
+    if not history or not is_follow_up(question):
+        return Query(question, question)
+    last = history[-1]
+    names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
+    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip())
 
 
 def search_query(question: str, history: Sequence[Turn]) -> str:
-    """The text to retrieve with: the question, expanded with the last turn's topic when it is a follow-up.
-
-    The expansion adds the previous question and the names in the previous answer, so "that" and "there" find
-    the passages the conversation is about.
-    """
-    if not history or not is_follow_up(question):
-        return question
-    last = history[-1]
-    names = " ".join(dict.fromkeys(proper_terms(" " + last.answer)))
-    topic = " ".join(dict.fromkeys(content_terms(last.question)))
-    return f"{question} {last.question} {names}".strip() if topic else question
+    """The text to retrieve with (see ``follow_up_query``)."""
+    return follow_up_query(question, history).retrieval

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from assistant.answering import ExtractiveWriter, WriterSettings
 from assistant.citations import number_citations, verify_claims
-from assistant.conversation import Turn, search_query
+from assistant.conversation import Turn, follow_up_query
 from assistant.records import Answer, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
 from ingest.config import Config
@@ -60,11 +60,14 @@ class Assistant:
             mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
         """
         started = time.perf_counter()
-        query = search_query(question, history)
-        query_vector = self.embedder.embed_query(query)
-        passages = self.retriever.retrieve(query, query_vector, k=k or self.config.top_k, filters=filters, mode=mode)
+        query = follow_up_query(question, history)
+        query_vector = self.embedder.embed_query(query.retrieval)
+        passages = self.retriever.retrieve(
+            query.retrieval, query_vector, k=k or self.config.top_k, filters=filters, mode=mode
+        )
         retrieved_at = time.perf_counter()
-        draft = self.writer.write(query if query != question else question, query_vector, passages)
+        writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
+        draft = self.writer.write(query.writer, writer_vector, passages)
         verified, _ = verify_claims(draft.claims, self.store.get_chunks)
         abstained = draft.abstained or not verified
         if abstained:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Turn
-from assistant.conversation import is_follow_up, search_query
+from assistant.conversation import follow_up_query, is_follow_up, search_query
 from tests.assistant.conftest import GREEN_DOC, SEED_DOC
 
 GREEN_TURN = Turn(
@@ -90,3 +90,27 @@ def test_a_follow_up_answer_comes_from_the_conversations_document(shared_assista
     assert not answer.abstained, answer.text
     assert "23 projects" in answer.text
     assert answer.citations[0].chunk.doc_id == SEED_DOC
+
+
+def test_a_question_that_names_its_own_subject_is_not_a_follow_up(shared_assistant) -> None:
+    """Regression: "Which project did C3-Saxony come from, and which region is it in?" counted as a follow-up
+    because of "it", so the previous question was added to the search and the answer repeated its sentences."""
+    question = "Which region runs the Pomeranian Seed Fund, and what does it finance?"
+    assert not is_follow_up(question)
+
+    answer = shared_assistant.ask(question, history=[GREEN_TURN])
+
+    assert all(c.chunk.doc_id != GREEN_DOC for c in answer.citations), answer.text
+
+
+def test_relative_that_is_not_a_pointer() -> None:
+    assert not is_follow_up("What are the policy instruments that clusters use?")
+    assert is_follow_up("Who ran that?")
+
+
+def test_the_writer_answers_the_new_question_not_the_previous_one() -> None:
+    query = follow_up_query("Which region ran it?", [GREEN_TURN])
+
+    assert GREEN_TURN.question in query.retrieval
+    assert GREEN_TURN.question not in query.writer
+    assert query.writer.startswith("Which region ran it?")
