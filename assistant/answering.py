@@ -23,7 +23,8 @@ from assistant.text import (
     proper_terms,
     words,
 )
-from ingest.records import Sentence
+from ingest.chunking import context_header
+from ingest.records import Chunk, Sentence
 
 LEAD_IN_WORDS = 12
 
@@ -98,9 +99,7 @@ class ExtractiveWriter:
         similarities = vectors @ query_vector
         question_terms = set(content_terms(question))
         # A passage's title and section are part of what each of its sentences says ("It runs three stages").
-        context_terms = {
-            p.chunk.chunk_id: set(content_terms(f"{p.chunk.title} {p.chunk.section or ''}")) for p in passages
-        }
+        context_terms = {p.chunk.chunk_id: set(content_terms(_context(p.chunk))) for p in passages}
         candidates = []
         for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
             passage = by_chunk[sentence.chunk_id]
@@ -126,7 +125,7 @@ class ExtractiveWriter:
         """
         if best.support < self.settings.min_similarity:
             return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
-        passage_text = " ".join(_plain(p.chunk.text) for p in passages)
+        passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
         missing = [term for term in proper_terms(question) if term not in passage_text]
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
@@ -195,8 +194,13 @@ def _mentions(candidate: _Candidate, candidates: Sequence[_Candidate], names: Se
         for c in candidates
         if c.sentence.chunk_id == chunk.chunk_id and c.sentence.end <= candidate.sentence.start
     ]
-    text = _plain(" ".join([chunk.title, chunk.section or "", *before[-1:], candidate.sentence.text]))
+    text = _plain(" ".join([_context(chunk), *before[-1:], candidate.sentence.text]))
     return any(name in text for name in names)
+
+
+def _context(chunk: Chunk) -> str:
+    """The title, section and record fields a passage is read with (as at ingest)."""
+    return context_header(chunk.title, chunk.section, chunk.metadata)
 
 
 def _plain(text: str) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import tiktoken
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # The embedding model reads at most this many word-pieces; longer input is silently truncated.
 MAX_EMBED_WORDPIECES = 256
 MIN_CHUNK_TOKENS = 32
+CONTEXT_FIELDS = ("project", "region", "country", "organisation", "themes")
+NOT_STATED = "not stated"
 TIKTOKEN_ENCODING = "cl100k_base"
 
 
@@ -33,21 +35,36 @@ def split_document(
 ) -> list[Chunk]:
     """Chunk every page of one document; no chunk spans two pages or two documents.
 
-    A chunk whose embedding text (title and section included) would exceed the model's word-piece limit is
+    A chunk whose embedding text (its context header included) would exceed the model's word-piece limit is
     split again with a smaller size, so no text goes unembedded.
     """
     chunks: list[Chunk] = []
     for page in pages:
         for start, end in _spans(page.text, chunk_tokens, chunk_overlap):
             section = _section_at(page, start)
-            for s, e in _fit(page.text, start, end, document.title, section, chunk_tokens, count_wordpieces):
+            header = context_header(document.title, section, document.metadata)
+            for s, e in _fit(page.text, start, end, header, chunk_tokens, count_wordpieces):
                 chunks.append(_make_chunk(document, page, s, e, section, position=len(chunks)))
     return chunks
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What the model embeds for a chunk: its title and section give the passage its context."""
-    return "\n".join(part for part in (chunk.title, chunk.section, chunk.text) if part)
+    """What the model embeds for a chunk: title, section and record fields give the passage its context."""
+    return "\n".join(part for part in (context_header(chunk.title, chunk.section, chunk.metadata), chunk.text) if part)
+
+
+def context_header(title: str, section: str | None, metadata: Mapping[str, Any]) -> str:
+    """Title, section and the good-practice fields, as embedded and keyword-indexed with every chunk.
+
+    The fields ("Country: Spain") let "which good practices come from Spain?" find records whose text never
+    names the country.
+    """
+    fields = "; ".join(
+        f"{name.capitalize()}: {', '.join(value) if isinstance(value, tuple | list) else value}"
+        for name in CONTEXT_FIELDS
+        if (value := metadata.get(name)) and value != NOT_STATED
+    )
+    return "\n".join(part for part in (title, section, fields) if part)
 
 
 def split_sentences(chunk: Chunk) -> list[Sentence]:
@@ -122,18 +139,16 @@ def _fit(
     text: str,
     start: int,
     end: int,
-    title: str,
-    section: str | None,
+    header: str,
     chunk_tokens: int,
     count_wordpieces: Callable[[str], int],
 ) -> list[tuple[int, int]]:
-    header = "\n".join(part for part in (title, section) if part)
     if count_wordpieces(f"{header}\n{text[start:end]}") <= MAX_EMBED_WORDPIECES or chunk_tokens <= MIN_CHUNK_TOKENS:
         return [(start, end)]
     smaller = max(MIN_CHUNK_TOKENS, int(chunk_tokens * 0.75))
     fitted = []
     for s, e in _spans(text[start:end], smaller, smaller // 8):
-        fitted.extend(_fit(text, start + s, start + e, title, section, smaller, count_wordpieces))
+        fitted.extend(_fit(text, start + s, start + e, header, smaller, count_wordpieces))
     return fitted
 
 

@@ -26,6 +26,8 @@ from ingest.store import Store, open_store
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
+# Bump when what is embedded or indexed per chunk changes (2: good-practice fields in the context header).
+INDEX_FORMAT = 2
 STATUSES = ("added", "updated", "unchanged", "removed", "failed")
 
 
@@ -134,12 +136,12 @@ def ingest(
 
 
 def index_version(file_hash: str, config: Config) -> str:
-    """The content hash a document is indexed under: its bytes and the chunk settings that cut it.
+    """The content hash a document is indexed under: its bytes, the chunk settings and the index format.
 
-    Folding the settings in means that changing ``chunk_tokens`` re-chunks every document on the next ingest,
-    through the same atomic replace as an edited file.
+    Folding them in means that changing ``chunk_tokens`` (or what a chunk embeds, ``INDEX_FORMAT``) re-chunks
+    every document on the next ingest, through the same atomic replace as an edited file.
     """
-    settings = f"{file_hash}|{config.chunk_tokens}|{config.chunk_overlap}"
+    settings = f"{file_hash}|{config.chunk_tokens}|{config.chunk_overlap}|{INDEX_FORMAT}"
     return hashlib.sha256(settings.encode()).hexdigest()
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LIST_SEPARATOR = "; "  # Chroma metadata values are scalars: themes are stored joined
+# Metadata that the keyword index sees with each chunk's text (the same context the chunk is embedded with).
+KEYWORD_VISIBLE_FIELDS = ("title", "section", "project", "region", "country", "organisation", "themes")
 _CHUNK_FIELDS = ("title", "doc_type", "source_path", "content_hash", "page", "section", "start", "end")
 _BATCH = 1000
 # Extra nearest neighbours fetched so that dropping an interrupted run's uncommitted chunks still leaves k.
@@ -297,7 +299,7 @@ def chunk_to_node(chunk: Chunk, vector: np.ndarray | None = None) -> TextNode:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     metadata = _flat({name: getattr(chunk, name) for name in _CHUNK_FIELDS} | chunk.metadata)
-    hidden = [key for key in metadata if key not in ("title", "section")]
+    hidden = [key for key in metadata if key not in KEYWORD_VISIBLE_FIELDS]
     return TextNode(
         id_=chunk.chunk_id,
         text=chunk.text,
