@@ -31,7 +31,8 @@ def verify_claims(
     quote is non-empty and occurs verbatim in both the passage it carries and the indexed passage.
     """
     indexed = lookup_chunks(sorted({claim.chunk.chunk_id for claim in claims})) if claims else {}
-    verified, rejected = [], []
+    verified: list[Claim] = []
+    rejected: list[Claim] = []
     for claim in claims:
         stored = indexed.get(claim.chunk.chunk_id)
         ok = (

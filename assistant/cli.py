@@ -93,7 +93,8 @@ def stats_command(overrides: dict[str, Any]) -> None:
     if not documents:
         click.echo("No documents indexed yet: run `policydesk ingest corpus/`.")
         return
-    docs, chunks = Counter(), Counter()
+    docs: Counter[str] = Counter()
+    chunks: Counter[str] = Counter()
     for doc in documents.values():
         docs[doc.doc_type] += 1
         chunks[doc.doc_type] += doc.chunks

@@ -108,7 +108,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
 def further_resources(answers: Sequence[Answer], sources: _SourceList, limit: int = MAX_RESOURCES) -> str:
     """Bullets naming relevant documents the sections did not cite, each cited to its best passage."""
     cited = {c.chunk.doc_id for c in sources.citations}
-    lines = []
+    lines: list[str] = []
     for passage in _best_per_document(p for a in answers for p in a.retrieved):
         if passage.chunk.doc_id in cited or len(lines) >= limit:
             continue

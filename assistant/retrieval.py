@@ -18,6 +18,8 @@ from ingest.keyword_index import KeywordIndex
 from ingest.records import Chunk, IndexedDocument
 from ingest.store import Store
 
+# (chunk, fused score, dense score, keyword score): a candidate on its way to becoming a Passage.
+Ranked = tuple[Chunk, float, float | None, float | None]
 MODES = ("hybrid", "dense", "keyword", "rrf")
 RRF_K = 60
 
@@ -60,6 +62,7 @@ class Retriever:
         n = max(self.candidates, k * 2)
         dense = self._committed(self.store.dense_search(query_vector, n, doc_ids=doc_ids)) if mode != "keyword" else []
         keyword = self._committed(self.keyword_index.search(query, n, doc_ids=doc_ids)) if mode != "dense" else []
+        ranked: list[Ranked]
         if mode == "dense":
             ranked = [(chunk, score, score, None) for chunk, score in dense]
         elif mode == "keyword":
@@ -97,7 +100,7 @@ class Retriever:
 
     def _fuse(
         self, dense: list[tuple[Chunk, float]], keyword: list[tuple[Chunk, float]], sentence: dict[str, float]
-    ) -> list[tuple[Chunk, float, float | None, float | None]]:
+    ) -> list[Ranked]:
         chunks = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in keyword}
         missing = [i for i in sentence if i not in chunks]
         chunks |= {
@@ -124,9 +127,7 @@ def _normalise(scores: dict[str, float]) -> dict[str, float]:
     return {i: (s - low) / span if span > 0 else 1.0 for i, s in scores.items()}
 
 
-def _rrf(
-    dense: list[tuple[Chunk, float]], keyword: list[tuple[Chunk, float]]
-) -> list[tuple[Chunk, float, float | None, float | None]]:
+def _rrf(dense: list[tuple[Chunk, float]], keyword: list[tuple[Chunk, float]]) -> list[Ranked]:
     """Plain reciprocal-rank fusion (what QueryFusionRetriever's default mode computes): the baseline."""
     chunks = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in keyword}
     fused: dict[str, float] = {}
@@ -140,10 +141,10 @@ def _rrf(
 
 
 def _dedupe(
-    ranked: list[tuple[Chunk, float, float | None, float | None]],
-) -> list[tuple[Chunk, float, float | None, float | None]]:
+    ranked: list[Ranked],
+) -> list[Ranked]:
     """Drop a passage that mostly repeats a better one (same page, overlapping span, or identical text)."""
-    kept: list[tuple[Chunk, float, float | None, float | None]] = []
+    kept: list[Ranked] = []
     seen_text: set[str] = set()
     for item in ranked:
         chunk = item[0]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from assistant.answering import ExtractiveWriter, WriterSettings
 from assistant.citations import number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
-from assistant.records import Answer, Filters, NearestDocument, Passage
+from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
 from ingest.config import Config
 from ingest.errors import IndexNotFound
@@ -70,8 +70,9 @@ class Assistant:
         draft = self.writer.write(query.writer, writer_vector, passages)
         verified, _ = verify_claims(draft.claims, self.store.get_chunks)
         abstained = draft.abstained or not verified
+        citations: tuple[Citation, ...] = ()
         if abstained:
-            text, citations = _abstention_text(passages), ()
+            text = _abstention_text(passages)
         else:
             text, citations = number_citations(verified)
         finished = time.perf_counter()

@@ -115,7 +115,8 @@ def _chat_tab(handlers: Handlers, options: dict[str, list[str]]) -> list[gr.comp
 def _on_like(handlers: Handlers) -> Any:
     def on_like(answers: list[Answer], data: gr.LikeData) -> str:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        return handlers.feedback(answers, index // 2, data.liked)
+        liked = data.liked if isinstance(data.liked, bool) else None  # other feedback kinds carry no rating
+        return handlers.feedback(answers, index // 2, liked)
 
     return on_like
 

@@ -69,7 +69,7 @@ def context_header(title: str, section: str | None, metadata: Mapping[str, Any])
 
 def split_sentences(chunk: Chunk) -> list[Sentence]:
     """The sentences of a chunk (headings and list items count as sentences), with offsets into its text."""
-    sentences = []
+    sentences: list[Sentence] = []
     for start, end in sentence_spans(chunk.text):
         sentence_id = f"{chunk.chunk_id}:{len(sentences)}"
         sentences.append(Sentence(sentence_id, chunk.chunk_id, chunk.text[start:end], start, end))

@@ -70,8 +70,9 @@ def load_document(path: Path, doc_id: str) -> Document:
     if not data.strip():
         raise DocumentError(path, "the file is empty; add content or remove it from the corpus")
     content_hash = hashlib.sha256(data).hexdigest()
+    front: dict[str, Any] = {}
     if suffix in PDF_SUFFIXES:
-        pages, front, pdf_title = _pdf_pages(path), {}, _pdf_title(path)
+        pages, pdf_title = _pdf_pages(path), _pdf_title(path)
     else:
         front, body = _split_front_matter(path, _decode(path, data))
         pages, pdf_title = (Page(number=None, text=body),), None

@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -73,7 +74,7 @@ class _Graph:
         value = self.weights[key].astype(np.float32)
         return self.const(key, value.T if transpose else value)
 
-    def ops(self, op_type: str, *inputs: str, outputs: int, domain: str = "", **attrs: object) -> list[str]:
+    def ops(self, op_type: str, *inputs: str, outputs: int, domain: str = "", **attrs: Any) -> list[str]:
         """Append a node; return its (auto-generated, unique) output names."""
         self._count += 1
         node = f"{op_type}_{self._count}"  # names let quantisation include/exclude nodes

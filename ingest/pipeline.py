@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
@@ -113,15 +114,9 @@ def ingest(
     outcomes += _remove_missing(
         roots, committed, {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}, store
     )
-    embedder = embedder_factory() if pending and embedder_factory else None
-    if pending and embedder is None:
-        embedder = _default_embedder(config)
-    snapshot = Progress(files_total=len(pending))
-    for path, doc_id, status in pending:
-        snapshot.label = path.name
-        outcomes.append(_ingest_file(path, doc_id, status, config, store, embedder, lambda: notify(snapshot), snapshot))
-        snapshot.files_done += 1
-        notify(snapshot)
+    if pending:  # the model is loaded only when a file needs embedding
+        embedder = (embedder_factory or functools.partial(_default_embedder, config))()
+        outcomes += _ingest_pending(pending, config, store, embedder, notify)
     store.collect_garbage()
     ensure_keyword_index(store)  # rebuilds only when the registry changed
     documents = store.documents()
@@ -143,6 +138,23 @@ def index_version(file_hash: str, config: Config) -> str:
     """
     settings = f"{file_hash}|{config.chunk_tokens}|{config.chunk_overlap}|{INDEX_FORMAT}"
     return hashlib.sha256(settings.encode()).hexdigest()
+
+
+def _ingest_pending(
+    pending: list[tuple[Path, str, str]],
+    config: Config,
+    store: Store,
+    embedder: Embedder,
+    notify: Callable[[Progress], None],
+) -> list[FileOutcome]:
+    snapshot = Progress(files_total=len(pending))
+    outcomes = []
+    for path, doc_id, status in pending:
+        snapshot.label = path.name
+        outcomes.append(_ingest_file(path, doc_id, status, config, store, embedder, lambda: notify(snapshot), snapshot))
+        snapshot.files_done += 1
+        notify(snapshot)
+    return outcomes
 
 
 def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], config: Config) -> FileOutcome | None:

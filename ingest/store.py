@@ -25,7 +25,7 @@ from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentenc
 
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
 if TYPE_CHECKING:
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode, TextNode
     from llama_index.core.vector_stores.types import MetadataFilters
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -92,7 +92,7 @@ class Store:
         chunk_ids = [chunk.chunk_id for chunk in chunks]
         self.vector_store.delete_nodes(node_ids=chunk_ids)  # leftovers of an interrupted run, never committed
         for start in range(0, len(chunks), _BATCH):
-            nodes = [
+            nodes: list[BaseNode] = [
                 chunk_to_node(c, v)
                 for c, v in zip(chunks[start : start + _BATCH], chunk_vectors[start : start + _BATCH], strict=True)
             ]
