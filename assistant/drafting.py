@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.citations import Claim
 from assistant.export import DOC_TYPE_LABELS, source_line
 from assistant.records import Answer, Citation, Filters, Passage
 from ingest.records import Chunk
@@ -30,6 +31,8 @@ class Asker(Protocol):
     """What drafting needs from the Assistant."""
 
     def ask(self, question: str, *, filters: Filters | None = None) -> Answer: ...
+
+    def verify(self, claims: Sequence[Claim]) -> list[Claim]: ...
 
 
 @dataclass(frozen=True)
@@ -99,21 +102,29 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         if doc_types == ("good_practice",) and not answer.abstained:
             text = _bulleted_by_document(text, sources.citations)
         sections.append(DraftSection(heading, text, answer.abstained))
-    resources = further_resources(answers, sources)
+    resources = further_resources(answers, sources, assistant.verify)
     if resources:
         sections.append(DraftSection("Further resources", resources))
     return DraftReply(request, tuple(sections), tuple(sources.citations))
 
 
-def further_resources(answers: Sequence[Answer], sources: _SourceList, limit: int = MAX_RESOURCES) -> str:
-    """Bullets naming relevant documents the sections did not cite, each cited to its best passage."""
+def further_resources(
+    answers: Sequence[Answer],
+    sources: _SourceList,
+    verify: Callable[[Sequence[Claim]], list[Claim]],
+    limit: int = MAX_RESOURCES,
+) -> str:
+    """Bullets naming relevant documents the sections did not cite, each cited to its best passage's opening
+    (a quote that passes the same verification as every answer sentence)."""
     cited = {c.chunk.doc_id for c in sources.citations}
+    uncited = [
+        p.chunk for p in _best_per_document(p for a in answers for p in a.retrieved) if p.chunk.doc_id not in cited
+    ]
+    claims = verify([Claim(_opening(chunk), chunk, _opening(chunk)) for chunk in uncited[:limit]])
     lines: list[str] = []
-    for passage in _best_per_document(p for a in answers for p in a.retrieved):
-        if passage.chunk.doc_id in cited or len(lines) >= limit:
-            continue
-        chunk = passage.chunk
-        n = sources.add(Citation(0, chunk, _opening(chunk)))
+    for claim in claims:
+        chunk = claim.chunk
+        n = sources.add(Citation(0, chunk, claim.quote))
         source = str((chunk.metadata or {}).get("source") or "")
         link = f" — {source}" if source.startswith(("http://", "https://")) else ""
         label = DOC_TYPE_LABELS.get(chunk.doc_type, chunk.doc_type)

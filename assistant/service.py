@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from assistant.answering import ExtractiveWriter, WriterSettings
-from assistant.citations import number_citations, verify_claims
+from assistant.citations import Claim, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
 from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
@@ -68,7 +68,7 @@ class Assistant:
         retrieved_at = time.perf_counter()
         writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
         draft = self.writer.write(query.writer, writer_vector, passages)
-        verified, _ = verify_claims(draft.claims, self.store.get_chunks)
+        verified = self.verify(draft.claims)
         abstained = draft.abstained or not verified
         citations: tuple[Citation, ...] = ()
         if abstained:
@@ -90,6 +90,10 @@ class Assistant:
             nearest=nearest_documents(passages) if abstained else (),
             confidence=draft.confidence,
         )
+
+    def verify(self, claims: Sequence[Claim]) -> list[Claim]:
+        """The claims whose quotes are verbatim in committed, indexed passages (every writer's last step)."""
+        return verify_claims(claims, self.store.get_chunks)[0]
 
     def documents(self) -> list:
         """What is indexed (for the UI's documents tab and filters)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.citations import Claim, verify_claims
 from assistant.conversation import Turn
 from assistant.records import Answer, Citation, Filters, NearestDocument
 from ingest.records import Chunk
@@ -54,6 +55,11 @@ def abstention(question: str = "What is the capital of Peru?") -> Answer:
     )
 
 
+def verify_verbatim(claims: Sequence[Claim]) -> list[Claim]:
+    """The real verification, against the claims' own passages (a fake has no index to look them up in)."""
+    return verify_claims(claims, lambda ids: {c.chunk.chunk_id: c.chunk for c in claims})[0]
+
+
 @dataclass
 class FakeAssistant:
     """Records every call; answers with :func:`cited_answer`, or :func:`abstention` for 'Peru'."""
@@ -66,3 +72,6 @@ class FakeAssistant:
 
     def documents(self) -> list:
         return []
+
+    def verify(self, claims: Sequence[Claim]) -> list[Claim]:
+        return verify_verbatim(claims)

@@ -8,11 +8,13 @@ from pathlib import Path
 from assistant.drafting import compose_draft
 from assistant.records import Answer, Filters, Passage
 from tests.ui.conftest import FINANCE_QUESTION
-from tests.ui.fakes import abstention, chunk, cited_answer
+from tests.ui.fakes import abstention, chunk, cited_answer, verify_verbatim
 
 
 class SectionAssistant:
     """Briefs answer with two citations; good practices re-cite one of them and add one of their own."""
+
+    verify = staticmethod(verify_verbatim)
 
     def __init__(self) -> None:
         self.filters: list[Filters] = []
@@ -67,6 +69,8 @@ def test_markdown_has_every_section_and_numbered_sources() -> None:
 
 def test_uncovered_sections_say_so() -> None:
     class Nothing:
+        verify = staticmethod(verify_verbatim)
+
         def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
             return abstention(question)
 
@@ -81,3 +85,17 @@ def test_draft_api_on_the_running_app(ui_server: str) -> None:
     markdown, path = Client(ui_server, verbose=False).predict(FINANCE_QUESTION, [], "", "", "", "", api_name="/draft")
     assert "## Policy insights" in markdown and "[1] Helpdesk answer on cluster finance" in markdown
     assert Path(path).read_text(encoding="utf-8").startswith("# Draft helpdesk reply")
+
+
+def test_further_resources_pass_citation_verification() -> None:
+    """Regression: the draft's "Further resources" citations were built without verification, breaking the rule
+    that every cited statement reaching a user has passed it."""
+    assistant = SectionAssistant()
+    assistant.verify = lambda claims: []  # nothing verifies
+
+    draft = compose_draft(assistant, "How do clusters help SMEs?")
+
+    assert "Further resources" not in [s.heading for s in draft.sections]
+    assert "Further resources" in [
+        s.heading for s in compose_draft(SectionAssistant(), "How do clusters help SMEs?").sections
+    ]
