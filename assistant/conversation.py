@@ -60,8 +60,3 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     last = history[-1]
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
     return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip())
-
-
-def search_query(question: str, history: Sequence[Turn]) -> str:
-    """The text to retrieve with (see ``follow_up_query``)."""
-    return follow_up_query(question, history).retrieval

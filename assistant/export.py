@@ -9,8 +9,6 @@ from typing import Any
 
 from assistant.records import Answer, Citation, Passage
 
-MIN_RETRIEVED_IN_JSON = 10
-
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """The ``policydesk ask --json`` object for an answer."""

@@ -75,11 +75,6 @@ class Config:
             raise ConfigError(f"Unknown setting(s) {', '.join(unknown)}; valid settings: {', '.join(known)}.")
         return cls(**{name: _coerce(name, value) for name, value in values.items()})
 
-    @property
-    def is_server(self) -> bool:
-        """True when a Chroma server is configured instead of the embedded database."""
-        return bool(self.chroma_url)
-
 
 def _read_config_file(environ: Mapping[str, str]) -> dict[str, Any]:
     path = Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else DEFAULT_CONFIG_FILE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -187,13 +187,3 @@ def _metadata(front: dict[str, Any]) -> dict[str, Any]:
         else:
             metadata[name] = str(value).strip()
     return metadata
-
-
-def iter_documents(paths: Iterable[Path], root: Path) -> Iterator[Document | DocumentError]:
-    """Load each path, yielding the Document or the DocumentError that explains why it was skipped."""
-    for path in paths:
-        try:
-            yield load_document(path, doc_id_for(path, root))
-        except DocumentError as exc:
-            logger.warning("skipped %s", exc)
-            yield exc

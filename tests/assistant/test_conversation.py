@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Turn
-from assistant.conversation import follow_up_query, is_follow_up, search_query
+from assistant.conversation import follow_up_query, is_follow_up
 from tests.assistant.conftest import GREEN_DOC, SEED_DOC
 
 GREEN_TURN = Turn(
@@ -55,18 +55,20 @@ def test_a_long_question_with_a_pronoun_is_not_a_follow_up() -> None:
     assert not is_follow_up(question)
 
 
-def test_search_query_expands_a_follow_up_with_the_previous_turn() -> None:
-    query = search_query("Which region ran it?", [Turn("Who runs the seed fund?", "Nobody. [1]"), GREEN_TURN])
+def test_the_search_expands_a_follow_up_with_the_previous_turn() -> None:
+    query = follow_up_query(
+        "Which region ran it?", [Turn("Who runs the seed fund?", "Nobody. [1]"), GREEN_TURN]
+    ).retrieval
 
     assert query.startswith("Which region ran it? What does the Green Cluster Pathway do?")
     assert "andalusian" in query.lower()
     assert "seed fund" not in query, "only the last turn counts"
 
 
-def test_search_query_leaves_other_questions_alone() -> None:
-    assert search_query("Which region ran it?", []) == "Which region ran it?"
+def test_the_search_leaves_other_questions_alone() -> None:
+    assert follow_up_query("Which region ran it?", []).retrieval == "Which region ran it?"
     standalone = "How do regions finance mature cluster organisations?"
-    assert search_query(standalone, [GREEN_TURN]) == standalone
+    assert follow_up_query(standalone, [GREEN_TURN]).retrieval == standalone
 
 
 def test_a_follow_up_retrieves_the_document_of_the_conversation(shared_assistant) -> None:

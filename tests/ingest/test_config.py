@@ -24,7 +24,7 @@ def test_defaults_without_file_or_environment() -> None:
         30,
         10,
     )
-    assert config.chroma_url is None and not config.is_server
+    assert config.chroma_url is None
 
 
 def test_autouse_fixture_isolates_the_index(_isolated_home: Path) -> None:
@@ -66,7 +66,6 @@ def test_paths_expand_the_home_directory(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_chroma_url_from_environment_loses_its_trailing_slash() -> None:
     config = Config.load(environ={"POLICYDESK_CHROMA_URL": "http://127.0.0.1:8000/"})
     assert config.chroma_url == "http://127.0.0.1:8000"
-    assert config.is_server
 
 
 @pytest.mark.parametrize(

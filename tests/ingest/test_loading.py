@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import DocumentError
-from ingest.loading import doc_id_for, find_source_files, iter_documents, load_document
+from ingest.loading import doc_id_for, find_source_files, load_document
 
 BRIEF = Path("briefs/test-brief.pdf")
 ALPINE = Path("good_practices/alpine-cluster-voucher.md")
@@ -215,12 +215,3 @@ def test_pdf_with_only_an_owner_password_is_read(corpus: Path, tmp_path: Path) -
     document = load_document(path, "briefs/restricted")
     assert "€60,000" in document.pages[0].text
     assert len(document.pages) == 3
-
-
-def test_iter_documents_yields_errors_in_place_of_bad_files(corpus: Path) -> None:
-    bad = corpus / "helpdesk" / "broken.pdf"
-    bad.write_bytes(b"not a pdf at all")
-    items = list(iter_documents(find_source_files(corpus), corpus))
-    assert [type(item).__name__ for item in items] == ["Document", "Document", "Document", "DocumentError", "Document"]
-    error = items[3]
-    assert isinstance(error, DocumentError) and error.path == bad
