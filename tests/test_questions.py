@@ -15,9 +15,12 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
+# A second, independent set kept for measuring the next changes (never used for tuning).
+HOLDOUT = REPO_ROOT / "evals" / "questions_holdout.jsonl"
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
 SPLITS = {"dev", "test"}
+HOLDOUT_SPLITS = {"holdout"}
 FIELDS = {"id", "question", "answer", "must_contain", "evidence", "doc_id", "page", "kind", "split"}
 
 
@@ -25,13 +28,15 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _load_questions() -> list[dict]:
-    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+def _load_questions(path: Path) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
-QUESTION_LIST = _load_questions()
-ANSWERABLE = [q for q in QUESTION_LIST if q.get("kind") != "unanswerable"]
+QUESTION_LIST = _load_questions(QUESTIONS)
+HOLDOUT_LIST = _load_questions(HOLDOUT)
+ALL_QUESTIONS = QUESTION_LIST + HOLDOUT_LIST
+ANSWERABLE = [q for q in ALL_QUESTIONS if q.get("kind") != "unanswerable"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +51,7 @@ def corpus_pages() -> dict[str, dict[int | None, str]]:
 
 def test_every_line_has_the_schema() -> None:
     problems = []
-    for q in QUESTION_LIST:
+    for q in ALL_QUESTIONS:
         qid = q.get("id", "?")
         if set(q) != FIELDS:
             problems.append(f"{qid}: fields {sorted(set(q) ^ FIELDS)} missing or unexpected")
@@ -65,13 +70,13 @@ def test_every_line_has_the_schema() -> None:
             problems.append(f"{qid}: page must be a positive integer or null")
         if q["kind"] not in KINDS:
             problems.append(f"{qid}: kind {q['kind']!r} not in {sorted(KINDS)}")
-        if q["split"] not in SPLITS:
-            problems.append(f"{qid}: split {q['split']!r} not in {sorted(SPLITS)}")
+        if q["split"] not in SPLITS | HOLDOUT_SPLITS:
+            problems.append(f"{qid}: split {q['split']!r} not in {sorted(SPLITS | HOLDOUT_SPLITS)}")
     assert not problems, "\n".join(problems)
 
 
 def test_ids_are_unique() -> None:
-    duplicates = [qid for qid, n in Counter(q["id"] for q in QUESTION_LIST).items() if n > 1]
+    duplicates = [qid for qid, n in Counter(q["id"] for q in ALL_QUESTIONS).items() if n > 1]
     assert not duplicates
 
 
@@ -90,6 +95,16 @@ def test_answerable_questions_name_their_evidence() -> None:
 
 def test_both_splits_are_used() -> None:
     assert {q["split"] for q in QUESTION_LIST} == SPLITS
+    assert {q["split"] for q in HOLDOUT_LIST} == HOLDOUT_SPLITS
+
+
+def test_the_holdout_set_is_balanced_and_new() -> None:
+    unanswerable = [q for q in HOLDOUT_LIST if q["kind"] == "unanswerable"]
+    assert len(HOLDOUT_LIST) >= 40 and len(unanswerable) >= 20
+    for q in unanswerable:
+        assert (q["must_contain"], q["evidence"], q["doc_id"]) == ([], "", None), q["id"]
+    known = {_norm(q["question"]).lower() for q in QUESTION_LIST}
+    assert not [q["id"] for q in HOLDOUT_LIST if _norm(q["question"]).lower() in known]
 
 
 @pytest.mark.parametrize("question", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
