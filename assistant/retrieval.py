@@ -60,7 +60,7 @@ class Retriever:
         if doc_ids is not None and not doc_ids:
             return []
         n = max(self.candidates, k * 2)
-        dense = self._committed(self.store.dense_search(query_vector, n, doc_ids=doc_ids)) if mode != "keyword" else []
+        dense = self.store.dense_search(query_vector, n, doc_ids=doc_ids) if mode != "keyword" else []
         keyword = self._committed(self.keyword_index.search(query, n, doc_ids=doc_ids)) if mode != "dense" else []
         ranked: list[Ranked]
         if mode == "dense":
@@ -85,7 +85,7 @@ class Retriever:
         return [doc.doc_id for doc in self.documents.values() if _matches(doc, filters)]
 
     def _committed(self, hits: Sequence[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
-        """Drop chunks of an interrupted ingest: only the registry's content hash counts."""
+        """Drop keyword hits the registry no longer holds (the store already filters its own reads)."""
         return [
             (chunk, score)
             for chunk, score in hits
@@ -103,9 +103,7 @@ class Retriever:
     ) -> list[Ranked]:
         chunks = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in keyword}
         missing = [i for i in sentence if i not in chunks]
-        chunks |= {
-            c.chunk_id: c for c, _ in self._committed([(c, 0.0) for c in self.store.get_chunks(missing).values()])
-        }
+        chunks |= {c.chunk_id: c for c in self.store.get_chunks(missing).values()}
         dense_scores = dict((c.chunk_id, s) for c, s in dense)
         keyword_scores = dict((c.chunk_id, s) for c, s in keyword)
         signals = (

@@ -75,15 +75,13 @@ def test_the_ingest_package_is_the_library_not_the_test_folder() -> None:
 
 
 def test_ingest_with_a_socket_guard(corpus: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", SOCKET_GUARD, "ingest", str(corpus)],
-        env=_offline_env(tmp_path / "home"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    _check(result)
+    _check(_run_offline([sys.executable, "-c", SOCKET_GUARD, "ingest", str(corpus)], tmp_path))
+
+
+def _run_offline(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run an ingest command with a fresh index and none of the offline variables set (the package must set them)."""
+    env = _offline_env(tmp_path / "home")
+    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
 
 def _can_unshare() -> bool:
@@ -94,12 +92,4 @@ def _can_unshare() -> bool:
 
 @pytest.mark.skipif(not _can_unshare(), reason="user/network namespaces unavailable (`unshare -rn true` fails)")
 def test_ingest_in_a_network_namespace(corpus: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        ["unshare", "-rn", str(VENV_BIN / "policydesk"), "ingest", str(corpus)],
-        env=_offline_env(tmp_path / "home"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    _check(result)
+    _check(_run_offline(["unshare", "-rn", str(VENV_BIN / "policydesk"), "ingest", str(corpus)], tmp_path))
