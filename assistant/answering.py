@@ -68,6 +68,7 @@ class _Candidate:
     similarity: float
     support: float  # the sentence's cosine, or its passage's (title and section included) if higher
     vector: np.ndarray
+    is_item: bool  # a bullet point: quoted only after the sentence that introduces its list
 
 
 class ExtractiveWriter:
@@ -81,9 +82,9 @@ class ExtractiveWriter:
         """Compose a draft answer to ``question`` from ``passages`` (best first)."""
         top = list(passages[: self.settings.passages])
         candidates = self._score(question, query_vector, top)
-        if not candidates:
+        if not any(not c.is_item for c in candidates):
             return Draft((), True, "no passage matched the question", 0.0)
-        best = max(candidates, key=lambda c: c.score)
+        best = max((c for c in candidates if not c.is_item), key=lambda c: c.score)
         reason, key = self._judge(question, best, candidates, passages)
         if reason:
             return Draft((), True, reason, best.support)
@@ -103,7 +104,9 @@ class ExtractiveWriter:
         candidates = []
         for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
             passage = by_chunk[sentence.chunk_id]
-            if not _is_prose(sentence.text) or sentence.text.strip() in (passage.chunk.section, passage.chunk.title):
+            text = sentence.text.strip()
+            is_item = text.startswith("•")
+            if not (is_item or _is_prose(text)) or text in (passage.chunk.section, passage.chunk.title):
                 continue
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = len(question_terms & terms) / max(1, len(question_terms))
@@ -111,7 +114,7 @@ class ExtractiveWriter:
                 float(similarity) + self.settings.keyword_weight * overlap + self.settings.rank_weight / passage.rank
             )
             support = max(float(similarity), passage.dense_score or 0.0)
-            candidates.append(_Candidate(sentence, passage, score, float(similarity), support, vector))
+            candidates.append(_Candidate(sentence, passage, score, float(similarity), support, vector, is_item))
         return candidates
 
     def _judge(
@@ -133,7 +136,8 @@ class ExtractiveWriter:
         if not (answer_type or nouns):
             return "", best
         asked = answer_type or "count"
-        strong = sorted(candidates, key=lambda c: c.score, reverse=True)[: self.settings.typed_pool]
+        strong = sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)
+        strong = strong[: self.settings.typed_pool]
         typed = [
             c
             for c in strong
@@ -149,7 +153,7 @@ class ExtractiveWriter:
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
         """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets."""
-        pool = [c for c in candidates if c.score >= best.score - self.settings.margin]
+        pool = [c for c in candidates if not c.is_item and c.score >= best.score - self.settings.margin]
         chosen = [best]
         budget = self.settings.max_words - len(words(best.sentence.text))
         if is_list_question(question):
@@ -208,9 +212,13 @@ def _plain(text: str) -> str:
 
 
 def _is_prose(text: str) -> bool:
-    """Skip headings and fragments: a sentence has a few words, or ends like one."""
-    n = len(words(text))
-    return n >= 4 and (n >= 10 or text.rstrip()[-1:] in ".!?:;)")
+    """Skip headings and fragments: a sentence has a few words and ends like one.
+
+    A chunk boundary can cut a sentence ("… coordinates the implementation of the"); quoting it would read as
+    a broken answer, and the whole sentence is in the neighbouring chunk.
+    """
+    text = text.strip()
+    return len(words(text)) >= 4 and text[-1:] in ".!?:;)\"”’"
 
 
 def _extend_list(

@@ -88,7 +88,8 @@ def _pdf_paragraphs(text: str) -> list[tuple[str, bool]]:
             continue
         at_page_start = not paragraphs and not current and index < 3
         previous_is_heading = not current and bool(paragraphs) and paragraphs[-1] == (previous, True)
-        if _is_heading(line, previous, at_page_start=at_page_start or previous_is_heading):
+        continued = index + 1 < len(lines) and lines[index + 1][:1].islower()  # a wrapped sentence, not a title
+        if not continued and _is_heading(line, previous, at_page_start=at_page_start or previous_is_heading):
             flush()
             paragraphs.append((line, True))
         else:

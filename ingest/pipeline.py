@@ -27,8 +27,9 @@ from ingest.store import Store, open_store
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
-# Bump when what is embedded or indexed per chunk changes (2: good-practice fields in the context header).
-INDEX_FORMAT = 2
+# Bump when what is embedded or indexed per chunk changes (2: good-practice fields in the context header;
+# 3: a wrapped line after a heading is no longer taken for a heading).
+INDEX_FORMAT = 3
 STATUSES = ("added", "updated", "unchanged", "removed", "failed")
 
 

@@ -92,6 +92,20 @@ def test_hyphenated_line_ends_keep_the_hyphen_without_a_space() -> None:
     )
 
 
+def test_a_short_wrapped_line_after_a_heading_is_prose_not_another_heading() -> None:
+    text = (
+        "Policy recommendation 3. To offer personalised support services.\n"
+        "The third policy recommendation is for clusters to offer personalised\n"
+        "services to SMEs to address regional research and innovation weaknesses."
+    )
+    (page,) = clean_document(_pdf_document(text))
+    assert page.text.endswith(
+        "The third policy recommendation is for clusters to offer personalised services to SMEs to address "
+        "regional research and innovation weaknesses."
+    )
+    assert [s.title for s in page.sections] == ["Policy recommendation 3. To offer personalised support services."]
+
+
 def test_markdown_headings_sections_and_markup(corpus: Path) -> None:
     document = load_document(corpus / "helpdesk" / "cluster-finance.md", "helpdesk/cluster-finance")
     (page,) = clean_document(document)
