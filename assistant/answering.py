@@ -11,22 +11,22 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.citations import Claim
-from assistant.records import Passage
-from assistant.text import (
-    content_terms,
+from assistant.answer_types import (
+    DEMONYMS,
     counted_nouns,
     expected_answer_type,
     has_answer_type,
     has_count_of,
-    is_list_question,
-    proper_terms,
-    words,
+    question_constraints,
 )
+from assistant.citations import Claim
+from assistant.records import Passage
+from assistant.text import content_terms, is_list_question, proper_terms, words
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
 LEAD_IN_WORDS = 12
+ENUMERATION_COMMAS = 4
 
 
 class SentenceSource(Protocol):
@@ -122,34 +122,45 @@ class ExtractiveWriter:
     ) -> tuple[str, _Candidate]:
         """(why the evidence cannot answer ``question``, or ""; the sentence the answer must lead with).
 
-        A question asking for an amount, share, date, project or count is answered by the best of the strongest
-        sentences that holds one, next to the question's rarest name (that sentence leads the answer); when none
-        does, the assistant abstains. Names are looked for in every retrieved passage.
+        A question asking for an amount, share, date, project, count, person or place is answered by the best of
+        the strongest sentences that holds one, next to the question's rarest name and naming the year the question
+        names (that sentence leads the answer); when none does, the assistant abstains. Names are looked for in
+        every retrieved passage.
         """
         if best.support < self.settings.min_similarity:
             return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
-        missing = [term for term in proper_terms(question) if term not in passage_text]
+        missing = [term for term in proper_terms(question) if not _named_in(term, passage_text)]
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
+        anchors = _specific_names(question, passages)
+        if anchors and not is_list_question(question) and _only_listed(anchors, candidates):
+            return f"the documents only list {', '.join(anchors)} among others", best
         answer_type, nouns = expected_answer_type(question), counted_nouns(question)
         if not (answer_type or nouns):
             return "", best
         asked = answer_type or "count"
         strong = sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)
         strong = strong[: self.settings.typed_pool]
-        typed = [
-            c
-            for c in strong
-            if has_answer_type(c.sentence.text, answer_type) and (not nouns or has_count_of(c.sentence.text, nouns))
+        # Sentences that state the fact themselves come first; then those that need their neighbourhood.
+        found = [
+            index
+            for scope in ("sentence", "nearby")
+            for index, c in enumerate(strong)
+            if has_answer_type(_typed_text(c, candidates, answer_type, scope), answer_type, question)
+            and (not nouns or has_count_of(c.sentence.text, nouns, question))
         ]
+        typed = [strong[index] for index in dict.fromkeys(found)]
         if not typed:
             return f"no passage gives the {asked} the question asks for", best
-        anchors = _specific_names(question, passages)
-        anchored = [c for c in typed if not anchors or _mentions(c, candidates, anchors)]
+        anchored = [c for c in typed if all(_named_in(a, _neighbourhood(c, candidates)) for a in anchors)]
         if not anchored:
             return f"no passage gives the {asked} for {', '.join(anchors)}", best
-        return "", anchored[0]
+        constraints = question_constraints(question)
+        fitting = [c for c in anchored if all(_named_in(n, _neighbourhood(c, candidates)) for n in constraints)]
+        if not fitting:
+            return f"no passage gives the {asked} for {', '.join(constraints)}", best
+        return "", fitting[0]
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
         """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets."""
@@ -183,23 +194,46 @@ def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
     "InoStartas" in a question anchors it; "Interreg Europe", mentioned everywhere, does not.
     """
     texts = [_plain(p.chunk.text) for p in passages]
-    counts = {t: sum(t in text for text in texts) for t in dict.fromkeys(proper_terms(question))}
+    counts = {t: sum(_named_in(t, text) for text in texts) for t in dict.fromkeys(proper_terms(question))}
     if not counts or min(counts.values()) > len(texts) / 2:
         return []
     rarest = min(counts.values())
     return [t for t, n in counts.items() if n == rarest]
 
 
-def _mentions(candidate: _Candidate, candidates: Sequence[_Candidate], names: Sequence[str]) -> bool:
-    """Whether the sentence, the one before it, or its passage's title or section names one of ``names``."""
+def _only_listed(names: Sequence[str], candidates: Sequence[_Candidate]) -> bool:
+    """Whether the sentences naming ``names`` merely enumerate them with others ("such as Flanders, Catalonia, …"):
+    the documents mention the name but say nothing about it."""
+    naming = [c.sentence.text for c in candidates if any(_named_in(n, _plain(c.sentence.text)) for n in names)]
+    return bool(naming) and all(text.count(",") >= ENUMERATION_COMMAS for text in naming)
+
+
+def _neighbourhood(candidate: _Candidate, candidates: Sequence[_Candidate], *, lower: bool = True) -> str:
+    """The sentence, the one before it, and its passage's title, section and fields: what the sentence is about."""
     chunk = candidate.passage.chunk
     before = [
         c.sentence.text
         for c in candidates
         if c.sentence.chunk_id == chunk.chunk_id and c.sentence.end <= candidate.sentence.start
     ]
-    text = _plain(" ".join([_context(chunk), *before[-1:], candidate.sentence.text]))
-    return any(name in text for name in names)
+    text = " ".join([_context(chunk), *before[-1:], candidate.sentence.text])
+    return _plain(text) if lower else text
+
+
+def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_type: str | None, scope: str) -> str:
+    """Where a fact of ``answer_type`` may stand: the sentence, or (scope "nearby") a person or place in a record
+    field, a project named just before ("… in TITTAN. The project focuses on …"); figures must be in the sentence."""
+    if scope == "nearby" and answer_type == "project":
+        return _neighbourhood(candidate, candidates, lower=False)
+    if scope == "nearby" and answer_type in ("person", "place"):
+        fields = context_header("", None, candidate.passage.chunk.metadata)  # a heading is not an answer
+        return f"{fields}\n{candidate.sentence.text}"
+    return candidate.sentence.text
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether ``text`` (lower-cased) names ``name``, or the country of a nationality ("italian" -> "italy")."""
+    return name in text or DEMONYMS.get(name, name) in text
 
 
 def _context(chunk: Chunk) -> str:
@@ -218,7 +252,7 @@ def _is_prose(text: str) -> bool:
     a broken answer, and the whole sentence is in the neighbouring chunk.
     """
     text = text.strip()
-    return len(words(text)) >= 4 and text[-1:] in ".!?:;)\"”’"
+    return len(words(text)) >= 4 and text[-1:] in '.!?:;)"”’'
 
 
 def _extend_list(

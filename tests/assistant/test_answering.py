@@ -90,6 +90,10 @@ def test_a_short_factual_answer_stays_within_the_budget(shared_assistant) -> Non
         ("What was the budget of the Baltic Design Sprint?", "good_practices/baltic-design-sprint"),
         ("What cluster programme does Finland run?", None),
         ("How does Estonia support its clusters?", None),
+        # A name without the role asked about, a region for a city, another year: adjacent, not answered.
+        ("Who is the director of the Pomeranian Development Agency?", SEED_DOC),
+        ("In which city is the Andalusian Energy Agency based?", GREEN_DOC),
+        ("How many projects did the Pomeranian Seed Fund finance in 2019?", SEED_DOC),
     ],
 )
 def test_an_unanswerable_question_on_an_adjacent_topic_abstains_listing_the_nearest_documents(
@@ -136,3 +140,20 @@ def test_timings_add_up(shared_assistant) -> None:
     assert set(timings) == {"retrieve", "answer", "total"}
     assert min(timings.values()) >= 0
     assert timings["retrieve"] + timings["answer"] == pytest.approx(timings["total"], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "fact"),
+    [
+        ("Who runs the Pomeranian seed fund?", SEED_DOC, "Pomeranian Development Agency"),
+        ("Which region is the Green Cluster Pathway from?", GREEN_DOC, None),
+    ],
+)
+def test_who_and_which_region_questions_the_documents_cover_are_answered(
+    shared_assistant, question: str, doc_id: str, fact: str | None
+) -> None:
+    answer = shared_assistant.ask(question)
+
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].chunk.doc_id == doc_id
+    assert fact is None or fact in answer.text

@@ -1,0 +1,168 @@
+"""What kind of fact a question asks for, and whether a sentence holds one: the writer's answerability check.
+
+A question asking for an amount, a share, a date, a count, a project, a person or a place is only answered by
+a sentence that holds such a fact; "Who manages Biosaxony?" is not answered by a sentence that merely names
+Biosaxony. Hand-written because llama-index has no answer-type logic for extractive answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import content_terms, proper_terms, stems, words
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand million billion"
+)
+HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b", re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_SUBNATIONAL = r"(?:city|town|village|municipality|province|county|region|district)(?:s|ies)?"
+_AUTHORSHIP = frozenset(stems(["wrote", "writes", "write", "written", "author", "authors"]))
+# What a person is asked about: a sentence that names someone answers "who" only if it gives this role.
+_ROLES = (
+    r"wr[io]tes?|written|authors?|lead(?:s|er|ers)?|led|runs?|ran|manag(?:es|ed|er|ers|ing)|found(?:ed|er|ers)"
+    r"|heads?|headed|coordinat(?:es|ed|or|ors)|chair(?:s|ed|man|woman|person)?|director|president|ceo|contact"
+    r"|in charge|responsible|partners?|present(?:s|ed)|speak(?:s|er)|spoke"
+)
+
+# Tried in this order; the first that matches names the kind of fact asked for.
+ANSWER_TYPES = (
+    ("project", re.compile(r"\b(?:which|what) (?:interreg (?:europe )?)?project\b", re.I)),
+    ("percent", re.compile(r"\b(?:share|percentage|proportion|rate)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|invest\w*|euros?|dollars?)\b"
+            r"|\bwhat (?:was|is|were|are) the (?:total |overall |annual )?(?:budget|cost|amount|funding)\b",
+            re.I,
+        ),
+    ),
+    ("number", re.compile(r"\bhow (?:much|many)\b|\bwhat (?:number|amount)\b|\bhow (?:large|big)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*when (?:did|was|were|is|will|does|do|has|had)\b|\b(?:what|which) year\b|\bsince when\b"
+            r"|\bdeadline\b|\bwhat date\b",
+            re.I,
+        ),
+    ),
+    ("person", re.compile(rf"\bwho\b.*\b(?:{_ROLES})|\b(?:which|what) (?:person|organi[sz]ation|agency)\b", re.I)),
+    (
+        "place",
+        re.compile(
+            rf"\bwhere (?:is|are|was|were)\b.*\b(?:located|based|headquartered|situated)\b"
+            rf"|\b(?:which|what) (?:\w+ )?(?:{_SUBNATIONAL}|countr(?:y|ies))\b|^\s*where (?:is|are)\b",
+            re.I,
+        ),
+    ),
+)
+# The countries of Europe, so that "which region" is not answered by a country name ("… from Denmark").
+COUNTRIES = frozenset(
+    """albania andorra austria belgium bosnia bulgaria croatia cyprus czechia denmark estonia finland france germany
+    greece hungary iceland ireland italy kosovo latvia liechtenstein lithuania luxembourg malta moldova monaco
+    montenegro netherlands norway poland portugal romania serbia slovakia slovenia spain sweden switzerland turkey
+    ukraine""".split()  # noqa: SIM905 - a word list reads better as text
+)
+# "an Italian region" is found in a text that says "Piemonte, Italy".
+DEMONYMS = {
+    "austrian": "austria", "belgian": "belgium", "bulgarian": "bulgaria", "croatian": "croatia", "czech": "czechia",
+    "danish": "denmark", "dutch": "netherlands", "estonian": "estonia", "finnish": "finland", "french": "france",
+    "german": "germany", "greek": "greece", "hungarian": "hungary", "irish": "ireland", "italian": "italy",
+    "latvian": "latvia", "lithuanian": "lithuania", "norwegian": "norway", "polish": "poland",
+    "portuguese": "portugal", "romanian": "romania", "slovak": "slovakia", "slovenian": "slovenia",
+    "spanish": "spain", "swedish": "sweden", "swiss": "switzerland",
+}  # fmt: skip
+_PATTERNS = {
+    "project": re.compile(r"\b[A-Z][A-Z0-9.]{3,}\b"),  # Interreg projects go by acronyms: TITTAN, S34GROWTH
+    "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
+    "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
+    "number": HAS_NUMBER,
+    "date": re.compile(rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b", re.I),
+}
+# "in the Interreg Europe project …" names a programme, not a place.
+_NOT_PLACES = r"project|programme|program|platform|initiative|report|strategy|scheme|policy|cluster"
+_NAME = r"[A-Z][\w’'.&-]*(?:\s+(?:of |for |de |del |the |and )?[A-Z][\w’'.&-]*)*"
+# A person or organisation: two or more capitalised words ("Marek Przeor", "Pomeranian Development Agency").
+_PERSON = re.compile(r"\b[A-Z][\w’'.-]+(?:\s+(?:of |for |de )?[A-Z][\w’'.-]+)+")
+# A place: a capitalised name after a locative word, or a record's Region / Country field.
+_PLACE = re.compile(
+    rf"\b(?:in|from|near|at|based in|located in|such as|including)\s+(?:the\s+)?((?>{_NAME}))(?!\s+(?:{_NOT_PLACES}))"
+    r"|\bCountry: ([^;\n]+)|\bRegion: ([^;\n]+)"
+)
+YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+
+
+def expected_answer_type(question: str) -> str | None:
+    """The kind of fact asked for: project, percent, money, number, date, person, place, or None."""
+    return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
+
+
+def has_answer_type(text: str, answer_type: str | None, question: str = "") -> bool:
+    """Whether ``text`` holds a fact of the kind ``answer_type`` that ``question`` does not already name."""
+    if answer_type is None:
+        return True
+    if answer_type == "person":
+        return bool(_new_names((m.group() for m in _PERSON.finditer(text)), question)) and _gives_role(text, question)
+    if answer_type == "place":
+        # A record's Region field answers "which region", not "which city".
+        city_level = re.search(r"\b(?:city|cities|town|village|municipality)", question, re.I)
+        found = (m.group(1) or m.group(2) or ("" if city_level else m.group(3)) for m in _PLACE.finditer(text))
+        places = _new_names(found, question)
+        places = [p for p in places if not p.isupper()]  # acronyms name organisations and fields (ICT), not places
+        if re.search(rf"\b{_SUBNATIONAL}\b", question, re.I):
+            places = [p for p in places if p.lower() not in COUNTRIES]
+        return bool(places)
+    # A figure the question itself states ("the 96 research groups") is not its answer.
+    given = question.lower()
+    return any(m.group().lower() not in given for m in _PATTERNS[answer_type].finditer(text))
+
+
+def _gives_role(text: str, question: str) -> bool:
+    """Whether ``text`` speaks of the role a who-question asks about (the manager, the author …), if any."""
+    asked = {stems([w])[0] for m in re.finditer(rf"\b(?:{_ROLES})\b", question, re.I) for w in words(m.group())}
+    asked -= _AUTHORSHIP  # a text names its authors ("Marek Przeor, DG GROW") without saying "wrote"
+    return asked <= set(stems(words(text)))
+
+
+def _new_names(names, question: str) -> list[str]:
+    """Names with a word the question does not contain (the answer, not the question's own subject)."""
+    asked = set(proper_terms(question)) | set(words(question))
+    return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]
+
+
+def question_constraints(question: str) -> list[str]:
+    """The years and countries a question is about ("in 2019", "in Germany"), lower-cased: the sentence that
+    answers it must be about the same."""
+    countries = [w for w in words(question) if w in COUNTRIES or w in DEMONYMS]
+    return YEAR.findall(question) + countries
+
+
+_COUNT_QUESTION = re.compile(
+    r"\bhow many\s+(?:of\s+(?:the|these|those|its|their)\s+)?(?:[\d.,]+\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE
+)
+_NUMBER_TOKEN = re.compile(rf"^(?:\d[\d.,]*%?|{'|'.join(_NUMBER_WORDS.split())})$", re.IGNORECASE)
+COUNT_WINDOW = 4
+
+
+def counted_nouns(question: str) -> set[str]:
+    """Stems of what a 'how many X' question counts (the one or two words after 'how many')."""
+    match = _COUNT_QUESTION.search(question)
+    if not match:
+        return set()
+    return set(content_terms(" ".join(g for g in match.groups() if g)))
+
+
+def has_count_of(text: str, nouns: set[str], question: str = "") -> bool:
+    """Whether ``text`` puts a number shortly before one of ``nouns`` ('23 R&D projects'), other than a number
+    ``question`` gives itself."""
+    tokens = words(text)
+    token_stems = stems(tokens)
+    given = set(words(question))
+    for index, token in enumerate(tokens):
+        if (
+            _NUMBER_TOKEN.match(token)
+            and token not in given
+            and nouns & set(token_stems[index + 1 : index + 1 + COUNT_WINDOW])
+        ):
+            return True
+    return False

@@ -1,0 +1,80 @@
+"""What a question asks for and whether a sentence holds it: the rules behind abstaining on adjacent topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import (
+    counted_nouns,
+    expected_answer_type,
+    has_answer_type,
+    has_count_of,
+    question_constraints,
+)
+from assistant.text import proper_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is the cluster manager at Biosaxony?", "person"),
+        ("Who wrote the foreword of the brief?", "person"),
+        ("Which organisation is the lead partner of CLUSTERFY?", "person"),
+        ("In which city is the science park?", "place"),
+        ("Which countries do the associations come from?", "place"),
+        ("Where is the agency based?", "place"),
+        ("Where do I find the label criteria?", None),  # a resource, not a place
+        ("How big was the team of peers?", "number"),
+        ("How much ERDF funding did C3-Saxony receive?", "money"),
+        ("What does the programme fund?", None),
+    ],
+)
+def test_the_kind_of_fact_a_question_asks_for(question: str, expected: str | None) -> None:
+    assert expected_answer_type(question) == expected
+
+
+def test_a_who_question_needs_a_new_name_and_the_role_it_asks_about() -> None:
+    question = "Who is the managing director of NOI AG?"
+    assert not has_answer_type("NOI AG manages the South Tyrol Science and Technology Park.", "person", question)
+    assert has_answer_type("Anna Rossi is the managing director of NOI AG.", "person", question)
+    assert not has_answer_type("The managing director of NOI AG is appointed yearly.", "person", question)
+
+
+def test_a_text_names_its_author_without_saying_wrote() -> None:
+    text = "Marek Przeor, Cluster Policy DG GROW, European Commission"
+    assert has_answer_type(text, "person", "Who wrote the foreword?")
+
+
+def test_a_city_is_not_answered_by_a_country_a_region_field_or_an_acronym() -> None:
+    question = "In which city is Santara Valley located?"
+    assert not has_answer_type("In Lithuania, Santara Valley does research in ICT.", "place", question)
+    assert not has_answer_type("Region: northern Netherlands; Country: Netherlands", "place", question)
+    assert not has_answer_type("In the Interreg Europe project CLUSTERFY, it grew.", "place", question)
+    assert has_answer_type("The park was built in Vilnius, Lithuania.", "place", question)
+
+
+def test_a_region_is_answered_by_a_region_field_but_not_by_the_country() -> None:
+    question = "Which region runs the Green Cluster Pathway?"
+    assert has_answer_type("Region: Andalusia; Country: Spain", "place", question)
+    assert not has_answer_type("Country: Spain", "place", question)
+
+
+def test_a_figure_the_question_gives_is_not_its_answer() -> None:
+    question = "We know 96 research groups joined — how many research groups are in the network?"
+    text = "The projects involved 104 private companies and 96 research groups."
+    assert has_answer_type(text, "number", question)  # 104 is new…
+    assert not has_count_of(text, counted_nouns(question), question)  # …but it counts companies, not groups
+    assert has_count_of(text, counted_nouns("How many research groups took part?"), "How many groups took part?")
+
+
+def test_how_many_of_the_counts_the_noun_after_the_figure() -> None:
+    assert counted_nouns("How many of the 198 high-performing clusters are in Germany?") == {"high-perform", "cluster"}
+
+
+def test_years_and_countries_constrain_the_answer() -> None:
+    assert question_constraints("How much did C3-Saxony receive in 2019 in Germany?") == ["2019", "germany"]
+    assert question_constraints("Which Italian region hosted the study tour?") == ["italian"]
+
+
+def test_a_plural_acronym_is_looked_for_in_the_singular() -> None:
+    assert proper_terms("Besides IPCEIs, which alliances could clusters foster?") == ["ipcei"]
