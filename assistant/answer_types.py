@@ -18,6 +18,17 @@ HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b", re.IGN
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SUBNATIONAL = r"(?:city|town|village|municipality|province|county|region|district)(?:s|ies)?"
 _AUTHORSHIP = frozenset(stems(["wrote", "writes", "write", "written", "author", "authors"]))
+# Ways of saying the same role: "Who led the group?" is answered by "… was headed by X".
+_ROLE_SYNONYMS = {
+    stem: group
+    for synonyms in (
+        "lead led leader leads head headed heads chair chaired",
+        "found founded founder established establish created create",
+        "run runs ran manage manages managed manager operate operates operated",
+    )
+    for group in [frozenset(stems(synonyms.split()))]
+    for stem in group
+}
 # What a person is asked about: a sentence that names someone answers "who" only if it gives this role.
 _ROLES = (
     r"wr[io]tes?|written|authors?|lead(?:s|er|ers)?|led|runs?|ran|manag(?:es|ed|er|ers|ing)|found(?:ed|er|ers)"
@@ -121,7 +132,8 @@ def _gives_role(text: str, question: str) -> bool:
     """Whether ``text`` speaks of the role a who-question asks about (the manager, the author …), if any."""
     asked = {stems([w])[0] for m in re.finditer(rf"\b(?:{_ROLES})\b", question, re.I) for w in words(m.group())}
     asked -= _AUTHORSHIP  # a text names its authors ("Marek Przeor, DG GROW") without saying "wrote"
-    return asked <= set(stems(words(text)))
+    said = set(stems(words(text)))
+    return all(said & _ROLE_SYNONYMS.get(role, {role}) for role in asked)
 
 
 def _new_names(names, question: str) -> list[str]:

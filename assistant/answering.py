@@ -5,6 +5,7 @@ Sentence vectors were computed at ingest, so scoring is a matrix product: the an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -26,7 +27,8 @@ from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
 LEAD_IN_WORDS = 12
-ENUMERATION_COMMAS = 4
+ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
+ENUMERATION_ITEM_WORDS = 4
 
 
 class SentenceSource(Protocol):
@@ -202,10 +204,26 @@ def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
 
 
 def _only_listed(names: Sequence[str], candidates: Sequence[_Candidate]) -> bool:
-    """Whether the sentences naming ``names`` merely enumerate them with others ("such as Flanders, Catalonia, …"):
-    the documents mention the name but say nothing about it."""
+    """Whether the sentences naming ``names`` merely enumerate them with others ("such as Flanders (Belgium),
+    Catalonia (Spain), Pomorskie (Poland), …"): the documents mention the name but say nothing about it."""
     naming = [c.sentence.text for c in candidates if any(_named_in(n, _plain(c.sentence.text)) for n in names)]
-    return bool(naming) and all(text.count(",") >= ENUMERATION_COMMAS for text in naming)
+    return bool(naming) and all(_in_enumeration(text, names) for text in naming)
+
+
+def _in_enumeration(text: str, names: Sequence[str]) -> bool:
+    """Whether a name stands in a run of at least ``ENUMERATION_ITEMS`` short comma-separated items."""
+    items = [_plain(item) for item in re.split(r",|\band\b", text)]
+    short = [len(words(item)) <= ENUMERATION_ITEM_WORDS for item in items]
+    for index, item in enumerate(items):
+        if any(_named_in(n, item) for n in names):
+            start, end = index, index
+            while start > 0 and short[start - 1]:
+                start -= 1
+            while end + 1 < len(items) and short[end + 1]:
+                end += 1
+            if short[index] and end - start + 1 >= ENUMERATION_ITEMS:
+                return True
+    return False
 
 
 def _neighbourhood(candidate: _Candidate, candidates: Sequence[_Candidate], *, lower: bool = True) -> str:
