@@ -22,7 +22,7 @@ _AUTHORSHIP = frozenset(stems(["wrote", "writes", "write", "written", "author", 
 _ROLE_SYNONYMS = {
     stem: group
     for synonyms in (
-        "lead led leader leads head headed heads chair chaired",
+        "lead led leader leads head headed heads chair chaired direct directed directing directs",
         "found founded founder established establish created create",
         "run runs ran manage manages managed manager operate operates operated",
     )
@@ -31,9 +31,9 @@ _ROLE_SYNONYMS = {
 }
 # What a person is asked about: a sentence that names someone answers "who" only if it gives this role.
 _ROLES = (
-    r"wr[io]tes?|written|authors?|lead(?:s|er|ers)?|led|runs?|ran|manag(?:es|ed|er|ers|ing)|found(?:ed|er|ers)"
+    r"wr[io]tes?|written|authors?|lead(?:s|er|ers)?|led|manag(?:es|ed|er|ers|ing)|found(?:ed|er|ers)"
     r"|heads?|headed|coordinat(?:es|ed|or|ors)|chair(?:s|ed|man|woman|person)?|director|president|ceo|contact"
-    r"|in charge|responsible|partners?|present(?:s|ed)|speak(?:s|er)|spoke"
+    r"|partners?|present(?:s|ed)|speak(?:s|er)|spoke"
 )
 
 # Tried in this order; the first that matches names the kind of fact asked for.
@@ -62,7 +62,7 @@ ANSWER_TYPES = (
         "place",
         re.compile(
             rf"\bwhere (?:is|are|was|were)\b.*\b(?:located|based|headquartered|situated)\b"
-            rf"|\b(?:which|what) (?:\w+ )?(?:{_SUBNATIONAL}|countr(?:y|ies))\b|^\s*where (?:is|are)\b",
+            rf"|\b(?:which|what) (?:\w+ )?(?:{_SUBNATIONAL}|countr(?:y|ies))\b",
             re.I,
         ),
     ),
@@ -94,10 +94,11 @@ _PATTERNS = {
 _NOT_PLACES = r"project|programme|program|platform|initiative|report|strategy|scheme|policy|cluster"
 _NAME = r"[A-Z][\w’'.&-]*(?:\s+(?:of |for |de |del |the |and )?[A-Z][\w’'.&-]*)*"
 # A person or organisation: two or more capitalised words ("Marek Przeor", "Pomeranian Development Agency").
-_PERSON = re.compile(r"\b[A-Z][\w’'.-]+(?:\s+(?:of |for |de )?[A-Z][\w’'.-]+)+")
+_PERSON = re.compile(r"\b[A-Z][\w’'.-]+(?:\s+(?:(?:of|for|de|al|van|von|der|bin|da|di|la|le) )?[A-Z][\w’'.-]+)+")
 # A place: a capitalised name after a locative word, or a record's Region / Country field.
 _PLACE = re.compile(
-    rf"\b(?:in|from|near|at|based in|located in|such as|including)\s+(?:the\s+)?((?>{_NAME}))(?!\s+(?:{_NOT_PLACES}))"
+    rf"\b(?:in|from|near|at|based in|located in|such as|including|(?:part|{_SUBNATIONAL}|state) of)\s+(?:the\s+)?"
+    rf"((?>{_NAME}))(?!\s+(?:{_NOT_PLACES}))"
     r"|\bCountry: ([^;\n]+)|\bRegion: ([^;\n]+)"
 )
 YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")

@@ -136,10 +136,13 @@ class ExtractiveWriter:
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
         anchors = _specific_names(question, passages)
-        if anchors and not is_list_question(question) and _only_listed(anchors, candidates):
-            return f"the documents only list {', '.join(anchors)} among others", best
         answer_type, nouns = expected_answer_type(question), counted_nouns(question)
         if not (answer_type or nouns):
+            # "What does Upper Austria fund?" is not answered by a sentence that lists Upper Austria among others
+            # (unless the question lists names itself).
+            listing = anchors and not is_list_question(question) and question.count(",") < 2
+            if listing and _only_listed(anchors, candidates):
+                return f"the documents only list {', '.join(anchors)} among others", best
             return "", best
         asked = answer_type or "count"
         strong = sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)

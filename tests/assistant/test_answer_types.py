@@ -24,6 +24,8 @@ from assistant.text import proper_terms
         ("Which countries do the associations come from?", "place"),
         ("Where is the agency based?", "place"),
         ("Where do I find the label criteria?", None),  # a resource, not a place
+        ("Where are health and social problems most common?", None),  # a circumstance, not a place
+        ("Who recovered the fumble and ran the ball in?", None),  # an action, not a role
         ("How big was the team of peers?", "number"),
         ("How much ERDF funding did C3-Saxony receive?", "money"),
         ("What does the programme fund?", None),
@@ -38,6 +40,18 @@ def test_a_who_question_needs_a_new_name_and_the_role_it_asks_about() -> None:
     assert not has_answer_type("NOI AG manages the South Tyrol Science and Technology Park.", "person", question)
     assert has_answer_type("Anna Rossi is the managing director of NOI AG.", "person", question)
     assert not has_answer_type("The managing director of NOI AG is appointed yearly.", "person", question)
+
+
+def test_a_role_said_another_way_and_names_with_particles_count() -> None:
+    founding = "The Muslim Brotherhood was founded in Ismailiyah, Egypt in 1928 by Hassan al Banna."
+    assert has_answer_type(founding, "person", "Who founded the Muslim Brotherhood?")
+    directing = "Robert R. Gilruth's Space Task Group had been directing the manned space programme."
+    assert has_answer_type(directing, "person", "Who originally led the Space Task Group?")
+
+
+def test_part_of_a_county_is_a_place() -> None:
+    text = "Newcastle was part of the county of Northumberland until 1400."
+    assert has_answer_type(text, "place", "What county was Newcastle a part of until 1400?")
 
 
 def test_a_text_names_its_author_without_saying_wrote() -> None:
