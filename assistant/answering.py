@@ -127,10 +127,14 @@ class ExtractiveWriter:
         A question asking for an amount, share, date, project, count, person or place is answered by the best of
         the strongest sentences that holds one, next to the question's rarest name and naming the year the question
         names (that sentence leads the answer); when none does, the assistant abstains. Names are looked for in
-        every retrieved passage.
+        every retrieved passage. A sentence that names all of the question's rare names is evidence even when its
+        cosine is low (MiniLM encodes "Who is Marek Przeor?" poorly); it then leads the answer.
         """
         if best.support < self.settings.min_similarity:
-            return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
+            naming = _naming_sentence(_specific_names(question, passages), candidates)
+            if naming is None:
+                return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
+            best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
         missing = [term for term in proper_terms(question) if not _named_in(term, passage_text)]
         if missing:
@@ -204,6 +208,14 @@ def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
         return []
     rarest = min(counts.values())
     return [t for t, n in counts.items() if n == rarest]
+
+
+def _naming_sentence(names: Sequence[str], candidates: Sequence[_Candidate]) -> _Candidate | None:
+    """The best-scoring sentence that names every one of ``names`` itself, if any."""
+    naming = [
+        c for c in candidates if not c.is_item and names and all(_named_in(n, _plain(c.sentence.text)) for n in names)
+    ]
+    return max(naming, key=lambda c: c.score) if naming else None
 
 
 def _only_listed(names: Sequence[str], candidates: Sequence[_Candidate]) -> bool:

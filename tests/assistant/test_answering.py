@@ -157,3 +157,11 @@ def test_who_and_which_region_questions_the_documents_cover_are_answered(
     assert not answer.abstained, answer.text
     assert answer.citations[0].chunk.doc_id == doc_id
     assert fact is None or fact in answer.text
+
+
+def test_a_question_about_a_rare_name_is_answered_from_the_sentence_that_names_it(shared_assistant) -> None:
+    """MiniLM gives "What did Müller lead?" a low cosine to every sentence; the name itself is the evidence."""
+    answer = shared_assistant.ask("What did Müller lead?")
+
+    assert not answer.abstained, answer.text
+    assert "Müller" in answer.citations[0].quote
