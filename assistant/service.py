@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 
 from assistant.answering import ExtractiveWriter, WriterSettings
+from assistant.catalogue import catalogue_filters, list_records
 from assistant.citations import Claim, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
 from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
@@ -62,12 +63,17 @@ class Assistant:
         started = time.perf_counter()
         query = follow_up_query(question, history)
         query_vector = self.embedder.embed_query(query.retrieval)
+        # "Which good practices come from Spain?" is a question about record fields, unless the caller filters.
+        catalogue = None if filters and not filters.is_empty else catalogue_filters(question, self.documents())
         passages = self.retriever.retrieve(
-            query.retrieval, query_vector, k=k or self.config.top_k, filters=filters, mode=mode
+            query.retrieval, query_vector, k=k or self.config.top_k, filters=catalogue or filters, mode=mode
         )
         retrieved_at = time.perf_counter()
-        writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
-        draft = self.writer.write(query.writer, writer_vector, passages)
+        if catalogue:
+            draft = list_records(passages, self.store)
+        else:
+            writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
+            draft = self.writer.write(query.writer, writer_vector, passages)
         verified = self.verify(draft.claims)
         abstained = draft.abstained or not verified
         citations: tuple[Citation, ...] = ()

@@ -1,0 +1,80 @@
+"""Catalogue questions — "Which good practices come from Spain?" — answered from the good-practice records' fields.
+
+Retrieval ranks passages by what they say, and every record says "good practice", so a question about which
+records share a country, region, project or theme is matched against the index's record fields instead, and
+answered with those records, each cited by its opening sentence. llama-index's auto-retriever infers such filters
+with an LLM; the offline default has none, so the field value is matched by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from assistant.answer_types import DEMONYMS
+from assistant.answering import Draft, SentenceSource
+from assistant.citations import Claim
+from assistant.records import Filters, Passage
+from ingest.chunking import NOT_STATED
+from ingest.records import IndexedDocument
+
+GOOD_PRACTICE = "good_practice"
+# Record field -> the Filters field that matches it.
+CATALOGUE_FIELDS = {"country": "country", "region": "region", "project": "project", "themes": "theme"}
+MAX_LISTED = 6
+_ASKS_FOR_RECORDS = re.compile(
+    r"\b(?:which|what|list|any|are there|show|name)\b.*\b(?:good[- ]practices|examples|cases)\b", re.IGNORECASE
+)
+
+
+def catalogue_filters(question: str, documents: Iterable[IndexedDocument]) -> Filters | None:
+    """The filter a question asking which good practices have some field value stands for, or None.
+
+    "Which Spanish good practices …" matches country Spain; the longest matching value wins, so "Basque
+    Country" (a region) is preferred over a theme that happens to be a shorter word of the question.
+    """
+    if not _ASKS_FOR_RECORDS.search(question):
+        return None
+    asked = " ".join(DEMONYMS.get(word, word) for word in re.findall(r"[\w’'-]+", question.lower()))
+    matches = [
+        (len(value), field, value)
+        for document in documents
+        if document.doc_type == GOOD_PRACTICE
+        for field in CATALOGUE_FIELDS
+        for value in _values(document.metadata.get(field))
+        if re.search(rf"\b{re.escape(value.lower())}\b", asked)
+    ]
+    if not matches:
+        return None
+    _, field, value = max(matches)
+    return Filters(doc_types=(GOOD_PRACTICE,), **{CATALOGUE_FIELDS[field]: value})
+
+
+def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draft:
+    """One claim per record among ``passages`` (best first, at most ``MAX_LISTED``): its title and the first
+    sentence of its earliest retrieved passage, quoted."""
+    firsts: dict[str, Passage] = {}
+    for passage in passages:
+        known = firsts.get(passage.chunk.doc_id)
+        if known is None or passage.chunk.start < known.chunk.start:
+            firsts[passage.chunk.doc_id] = passage
+    chosen = list(firsts.values())[:MAX_LISTED]
+    found, _ = sentences.sentences_of([p.chunk.chunk_id for p in chosen])
+    claims = []
+    for passage in chosen:
+        opening = next((s.text for s in found if s.chunk_id == passage.chunk.chunk_id and _is_statement(s.text)), None)
+        if opening:
+            claims.append(Claim(f"{passage.chunk.title}: {opening}", passage.chunk, opening))
+    if not claims:
+        return Draft((), True, "no good practice matches the question", 0.0)
+    return Draft(tuple(claims), False, "", 1.0)
+
+
+def _values(field: object) -> list[str]:
+    values = field if isinstance(field, list | tuple) else [field]
+    return [str(v) for v in values if v and str(v).strip().lower() != NOT_STATED]
+
+
+def _is_statement(text: str) -> bool:
+    """A sentence, not the record's title repeated as a heading."""
+    return text.rstrip()[-1:] in ".!?" and len(text.split()) >= 6

@@ -1,0 +1,46 @@
+"""Catalogue questions ("Which good practices come from Spain?") over the real index, and their field matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalogue import catalogue_filters
+from assistant.records import Filters
+from tests.assistant.conftest import BALTIC_DOC, GREEN_DOC, SEED_DOC
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id"),
+    [
+        ("Which good practices come from Spain?", GREEN_DOC),
+        ("Are there any Polish good practices?", SEED_DOC),
+        ("Which good practices are from Kaunas?", BALTIC_DOC),
+        ("List the good practices on design", BALTIC_DOC),
+        ("What good practices came out of the GreenBridge project?", GREEN_DOC),
+    ],
+)
+def test_a_catalogue_question_lists_exactly_the_matching_records(shared_assistant, question: str, doc_id: str) -> None:
+    answer = shared_assistant.ask(question)
+
+    assert not answer.abstained, answer.text
+    assert [c.chunk.doc_id for c in answer.citations] == [doc_id]
+    citation = answer.citations[0]
+    assert answer.text.startswith(f"{citation.chunk.title}: {citation.quote} [1]")
+    assert citation.quote in citation.chunk.text
+    assert {p.chunk.doc_id for p in answer.retrieved} == {doc_id}
+
+
+def test_a_filter_chosen_by_the_caller_wins_over_the_question(shared_assistant) -> None:
+    answer = shared_assistant.ask("Which good practices come from Spain?", filters=Filters(country="Poland"))
+
+    assert {p.chunk.doc_id for p in answer.retrieved} == {SEED_DOC}
+
+
+def test_questions_that_are_not_catalogue_questions_are_left_to_retrieval(shared_assistant) -> None:
+    documents = shared_assistant.documents()
+
+    assert catalogue_filters("How much did the Spanish good practice cost?", documents) is None  # not a list
+    assert catalogue_filters("Which good practices come from Finland?", documents) is None  # no such record
+    assert catalogue_filters("Which good practices come from Spain?", documents) == Filters(
+        doc_types=("good_practice",), country="Spain"
+    )
