@@ -127,11 +127,14 @@ class ExtractiveWriter:
         A question asking for an amount, share, date, project, count, person or place is answered by the best of
         the strongest sentences that holds one, next to the question's rarest name and naming the year the question
         names (that sentence leads the answer); when none does, the assistant abstains. Names are looked for in
-        every retrieved passage. A sentence that names all of the question's rare names is evidence even when its
-        cosine is low (MiniLM encodes "Who is Marek Przeor?" poorly); it then leads the answer.
+        every retrieved passage. A sentence that names all of the question's rare names, or stands in a section the
+        question names, is evidence even when its cosine is low (MiniLM encodes "Who is Marek Przeor?" and "Who
+        wrote the foreword?" poorly); it then leads the answer.
         """
         if best.support < self.settings.min_similarity:
-            naming = _naming_sentence(_specific_names(question, passages), candidates)
+            naming = _naming_sentence(_specific_names(question, passages), candidates) or _section_sentence(
+                question, candidates
+            )
             if naming is None:
                 return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
             best = naming
@@ -216,6 +219,17 @@ def _naming_sentence(names: Sequence[str], candidates: Sequence[_Candidate]) -> 
         c for c in candidates if not c.is_item and names and all(_named_in(n, _plain(c.sentence.text)) for n in names)
     ]
     return max(naming, key=lambda c: c.score) if naming else None
+
+
+def _section_sentence(question: str, candidates: Sequence[_Candidate]) -> _Candidate | None:
+    """The best-scoring sentence of a section the question names whole ("Who wrote the foreword?" -> "Foreword")."""
+    asked = set(content_terms(question))
+    in_section = [
+        c
+        for c in candidates
+        if not c.is_item and (terms := set(content_terms(c.passage.chunk.section or ""))) and terms <= asked
+    ]
+    return max(in_section, key=lambda c: c.score) if in_section else None
 
 
 def _only_listed(names: Sequence[str], candidates: Sequence[_Candidate]) -> bool:

@@ -165,3 +165,11 @@ def test_a_question_about_a_rare_name_is_answered_from_the_sentence_that_names_i
 
     assert not answer.abstained, answer.text
     assert "Müller" in answer.citations[0].quote
+
+
+def test_a_question_naming_a_section_is_answered_from_that_section(shared_assistant) -> None:
+    """A terse question is far from every sentence by cosine, but it names the section it is about."""
+    answer = shared_assistant.ask("Involving stakeholders: what then?")
+
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].chunk.section == "Involving stakeholders"
