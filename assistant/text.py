@@ -18,7 +18,9 @@ _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
 LIST_QUESTION = re.compile(
     r"\b(?:what|which|list|name)\b.*\b(?:are|were)?\s*(?:the\s+)?(?:\w+\s+){0,3}?"
     r"(?:stages|steps|phases|recommendations|objectives|goals|aims|roles|types|elements|components|instruments|"
-    r"tools|actions|measures|activities|principles|priorities|challenges|benefits|criteria|areas|levels|pillars)\b",
+    r"tools|actions|measures|activities|principles|priorities|challenges|benefits|criteria|areas|levels|pillars|"
+    r"risks|drawbacks|barriers|obstacles|lessons|factors|features|advantages|disadvantages|requirements|conditions|"
+    r"services|sectors|technologies|dimensions|functions|tasks)\b",
     re.IGNORECASE,
 )
 
