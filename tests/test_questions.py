@@ -15,12 +15,16 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
-# A second, independent set kept for measuring the next changes (never used for tuning).
-HOLDOUT = REPO_ROOT / "evals" / "questions_holdout.jsonl"
+# Independent sets kept for measuring changes, never used for tuning: split name -> file. `holdout2` is kept for
+# one final measurement only.
+HOLDOUTS = {
+    "holdout": REPO_ROOT / "evals" / "questions_holdout.jsonl",
+    "holdout2": REPO_ROOT / "evals" / "questions_holdout2.jsonl",
+}
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
 SPLITS = {"dev", "test"}
-HOLDOUT_SPLITS = {"holdout"}
+HOLDOUT_SPLITS = set(HOLDOUTS)
 FIELDS = {"id", "question", "answer", "must_contain", "evidence", "doc_id", "page", "kind", "split"}
 
 
@@ -34,8 +38,8 @@ def _load_questions(path: Path) -> list[dict]:
 
 
 QUESTION_LIST = _load_questions(QUESTIONS)
-HOLDOUT_LIST = _load_questions(HOLDOUT)
-ALL_QUESTIONS = QUESTION_LIST + HOLDOUT_LIST
+HOLDOUT_SETS = {split: _load_questions(path) for split, path in HOLDOUTS.items()}
+ALL_QUESTIONS = QUESTION_LIST + [q for questions in HOLDOUT_SETS.values() for q in questions]
 ANSWERABLE = [q for q in ALL_QUESTIONS if q.get("kind") != "unanswerable"]
 
 
@@ -93,18 +97,22 @@ def test_answerable_questions_name_their_evidence() -> None:
     assert not problems, f"answerable questions without must_contain/evidence/doc_id: {problems}"
 
 
-def test_both_splits_are_used() -> None:
+def test_each_file_uses_its_own_splits() -> None:
     assert {q["split"] for q in QUESTION_LIST} == SPLITS
-    assert {q["split"] for q in HOLDOUT_LIST} == HOLDOUT_SPLITS
+    for split, questions in HOLDOUT_SETS.items():
+        assert {q["split"] for q in questions} == {split}, HOLDOUTS[split].name
 
 
-def test_the_holdout_set_is_balanced_and_new() -> None:
-    unanswerable = [q for q in HOLDOUT_LIST if q["kind"] == "unanswerable"]
-    assert len(HOLDOUT_LIST) >= 40 and len(unanswerable) >= 20
+@pytest.mark.parametrize("split", sorted(HOLDOUT_SETS))
+def test_each_holdout_set_is_balanced_and_new(split: str) -> None:
+    questions = HOLDOUT_SETS[split]
+    unanswerable = [q for q in questions if q["kind"] == "unanswerable"]
+    assert len(questions) >= 40 and len(unanswerable) >= 20
     for q in unanswerable:
         assert (q["must_contain"], q["evidence"], q["doc_id"]) == ([], "", None), q["id"]
-    known = {_norm(q["question"]).lower() for q in QUESTION_LIST}
-    assert not [q["id"] for q in HOLDOUT_LIST if _norm(q["question"]).lower() in known]
+    others = QUESTION_LIST + [q for other, qs in HOLDOUT_SETS.items() if other != split for q in qs]
+    known = {_norm(q["question"]).lower() for q in others}
+    assert not [q["id"] for q in questions if _norm(q["question"]).lower() in known]
 
 
 @pytest.mark.parametrize("question", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
