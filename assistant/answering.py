@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -27,14 +27,18 @@ from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
 LEAD_IN_WORDS = 12
+MAX_LIST_PASSAGES = 3  # a list is followed into at most two further passages
+HEAD_WORDS = 10  # "• Reorganisation of cluster supply chain networks: …" has a head of 6 words
 ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
 ENUMERATION_ITEM_WORDS = 4
 
 
 class SentenceSource(Protocol):
-    """Where the writer gets sentences and their ingest-time vectors (the store)."""
+    """Where the writer gets sentences and their ingest-time vectors, and a passage's successor (the store)."""
 
     def sentences_of(self, chunk_ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]: ...
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class ExtractiveWriter:
         for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
             passage = by_chunk[sentence.chunk_id]
             text = sentence.text.strip()
-            is_item = text.startswith("•")
+            is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
             if not (is_item or _is_prose(text)) or text in (passage.chunk.section, passage.chunk.title):
                 continue
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
@@ -180,7 +184,9 @@ class ExtractiveWriter:
         chosen = [best]
         budget = self.settings.max_words - len(words(best.sentence.text))
         if is_list_question(question):
-            chosen, budget = _extend_list(best, candidates, chosen, budget)
+            items = _fit_list(self._list(best, candidates), budget)
+            chosen += items
+            budget -= sum(len(words(i.sentence.text)) for i in items)
         while len(chosen) < self.settings.max_sentences:
             remaining = [
                 c
@@ -198,6 +204,42 @@ class ExtractiveWriter:
             chosen.append(pick)
             budget -= len(words(pick.sentence.text))
         return chosen
+
+    def _list(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+        """A list's items after its lead-in ``best``, continued into the next passage when the list runs on."""
+        if not _is_lead_in(best.sentence.text):
+            return []
+        items = _following(best, candidates)
+        if items and not _is_whole(items[-1].sentence.text):
+            items = items[:-1]  # cut by the passage's end; the next passage repeats it whole
+        for _ in range(MAX_LIST_PASSAGES - 1):
+            last = items[-1] if items else best
+            more = self._continuation(last) if _runs_on(last) else []
+            if not more:
+                break
+            items += more
+        return items
+
+    def _continuation(self, last: _Candidate) -> list[_Candidate]:
+        """The list items that open the passage after ``last``'s (sentences after ``last``, up to non-items)."""
+        chunk = last.passage.chunk
+        following = self.sentences.next_chunk(chunk)
+        if following is None:
+            return []
+        sentences, vectors = self.sentences.sentences_of([following.chunk_id])
+        resume = chunk.start + last.sentence.end if following.page == chunk.page else None
+        passage = Passage(chunk=following, rank=last.passage.rank, score=0.0)
+        items: list[_Candidate] = []
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            if resume is not None and following.start + sentence.start < resume:
+                continue  # the overlap both passages share
+            within_item = bool(items) and "\n" not in following.text[items[-1].sentence.end : sentence.start]
+            if not (_is_bullet(sentence.text) or within_item):
+                break
+            items.append(_Candidate(sentence, passage, 0.0, 0.0, 0.0, vector, True))
+        if items and not _is_whole(items[-1].sentence.text):
+            items = items[:-1]
+        return items
 
 
 def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
@@ -302,14 +344,14 @@ def _is_prose(text: str) -> bool:
     return len(words(text)) >= 4 and text[-1:] in '.!?:;)"”’'
 
 
-def _extend_list(
-    best: _Candidate, candidates: list[_Candidate], chosen: list[_Candidate], budget: int
-) -> tuple[list[_Candidate], int]:
-    """A sentence that introduces a list (ends with ':', or is a short lead-in) brings the sentences after it."""
-    text = best.sentence.text.rstrip()
-    if not (text.endswith(":") or len(words(text)) < LEAD_IN_WORDS):
-        return chosen, budget
-    following = sorted(
+def _is_lead_in(text: str) -> bool:
+    """A sentence that introduces a list: it ends with ':' or is short ("Cluster-based policies have also risks.")."""
+    return text.rstrip().endswith(":") or len(words(text)) < LEAD_IN_WORDS
+
+
+def _following(best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+    """The sentences after ``best`` in its passage, in order."""
+    return sorted(
         (
             c
             for c in candidates
@@ -317,13 +359,49 @@ def _extend_list(
         ),
         key=lambda c: c.sentence.start,
     )
-    for item in following:
-        cost = len(words(item.sentence.text))
-        if cost > budget:
+
+
+def _runs_on(last: _Candidate) -> bool:
+    """Whether a list may go on past its passage: the passage ends with the lead-in or a list item."""
+    text = last.sentence.text.strip()
+    return text.endswith(":") or _is_bullet(text)
+
+
+def _is_bullet(text: str) -> bool:
+    """A list item: the PDF cleaner's "•", or Markdown's "- " / "* "."""
+    return text.lstrip().startswith(("•", "- ", "* "))
+
+
+def _is_whole(text: str) -> bool:
+    return text.rstrip()[-1:] in '.!?:;,)"”’'
+
+
+def _fit_list(items: list[_Candidate], budget: int) -> list[_Candidate]:
+    """The whole list if it fits the budget; else each bullet's head ("• Access to talent: …" -> "• Access to
+    talent") when every bullet has one and they fit; else the items that fit, in order."""
+    if sum(len(words(i.sentence.text)) for i in items) <= budget:
+        return items
+    bullets = [i for i in items if _is_bullet(i.sentence.text)]
+    heads = [_head(i) for i in bullets]
+    if bullets and all(heads) and sum(len(words(h.sentence.text)) for h in heads if h) <= budget:
+        return [h for h in heads if h]
+    fitting = []
+    for item in items:
+        budget -= len(words(item.sentence.text))
+        if budget < 0:
             break
-        chosen.append(item)
-        budget -= cost
-    return chosen, budget
+        fitting.append(item)
+    return fitting
+
+
+def _head(item: _Candidate) -> _Candidate | None:
+    """The item cut at its colon, when the colon comes within its first ``HEAD_WORDS`` words."""
+    text = item.sentence.text
+    colon = text.find(":")
+    if colon < 0 or len(words(text[:colon])) > HEAD_WORDS:
+        return None
+    sentence = replace(item.sentence, text=text[:colon], end=item.sentence.start + colon)
+    return replace(item, sentence=sentence)
 
 
 def _in_reading_order(chosen: list[_Candidate]) -> list[_Candidate]:

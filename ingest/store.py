@@ -210,6 +210,25 @@ class Store:
         )
         return {c.chunk_id: c for c in chunks if committed.get(c.doc_id) == c.content_hash}
 
+    def next_chunk(self, chunk: Chunk) -> Chunk | None:
+        """The chunk that follows ``chunk`` in its document (same indexed version), or None at the end."""
+        found = self._chunks.get(
+            where={"$and": [{"doc_id": chunk.doc_id}, {"content_hash": chunk.content_hash}]},
+            include=["metadatas", "documents"],
+        )
+        position = (chunk.page or 0, chunk.start)
+        later = [
+            c
+            for c in (
+                _to_chunk(i, text, meta)
+                for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+            )
+            if (c.page or 0, c.start) > position
+        ]
+        if not later or self.committed_hashes().get(chunk.doc_id) != chunk.content_hash:
+            return None
+        return min(later, key=lambda c: (c.page or 0, c.start))
+
     def sentences_of(self, chunk_ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """The sentences of the given chunks with their embeddings, in chunk and position order."""
         if not chunk_ids:

@@ -82,6 +82,26 @@ Interregional projects fund study visits, staff exchanges and the transfer of go
 A region that imports a good practice should adapt it to its own institutions rather than copy it unchanged.
 """
 
+# A list long enough to run over a chunk boundary (chunks hold 200 tokens); indexed on its own, see
+# test_answering.py, so that the shared corpus's documents and counts stay as they are.
+BROADBAND_BARRIERS = (
+    ("Cost of civil works", "digging trenches along country roads makes up most of the cost of every new line"),
+    ("Scattered demand", "farms and villages lie far apart, so each connection serves only a few households"),
+    ("Slow permits", "every municipality along a route has its own procedure and its own deadlines for permits"),
+    ("Thin operator interest", "commercial operators rarely bid where they expect fewer than ten subscribers"),
+    ("Missing skills", "small municipalities lack engineers who can plan a network or judge an operator's offer"),
+    ("Uncertain take-up", "residents often wait to see whether neighbours subscribe before they sign a contract"),
+)
+BROADBAND = (
+    "---\ntitle: Helpdesk answer on rural broadband\n---\n# Helpdesk answer on rural broadband\n\n"
+    "The regional working group on connectivity identified six barriers to rural broadband roll-out, namely:\n\n"
+    + "\n".join(
+        f"- {head}: {detail}, and the working group returned to this barrier at every one of its meetings."
+        for head, detail in BROADBAND_BARRIERS
+    )
+    + "\n\nThe working group will report to the regional parliament next spring.\n"
+)
+
 EXTRA_DOCUMENTS = {
     "good_practices/green-cluster-pathway.md": GREEN_PATHWAY,
     "good_practices/pomeranian-seed-fund.md": SEED_FUND,

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.service import NOT_COVERED
 from ingest.embedding import MiniLMEmbedder
-from tests.assistant.conftest import FIGURE_SENTENCE, GREEN_DOC, LIST_SENTENCE, SEED_DOC
+from tests.assistant.conftest import BROADBAND, BROADBAND_BARRIERS, FIGURE_SENTENCE, GREEN_DOC, LIST_SENTENCE, SEED_DOC
 
 
 def cited_quotes(answer) -> list[str]:
@@ -173,3 +173,28 @@ def test_a_question_naming_a_section_is_answered_from_that_section(shared_assist
 
     assert not answer.abstained, answer.text
     assert answer.citations[0].chunk.section == "Involving stakeholders"
+
+
+@pytest.fixture(scope="module")
+def broadband_assistant(tmp_path_factory: pytest.TempPathFactory):
+    """A real index (real model, embedded Chroma) of one helpdesk answer whose list spans two passages."""
+    from assistant.service import Assistant
+    from ingest import Config, ingest
+
+    corpus = tmp_path_factory.mktemp("broadband") / "corpus"
+    (corpus / "helpdesk").mkdir(parents=True)
+    (corpus / "helpdesk" / "rural-broadband.md").write_text(BROADBAND, encoding="utf-8")
+    config = Config(index_dir=tmp_path_factory.mktemp("broadband-index"))
+    assert not ingest([corpus], config).failed
+    return Assistant(config)
+
+
+def test_a_list_that_runs_over_a_passage_boundary_is_given_whole(broadband_assistant) -> None:
+    """Six long items do not fit the answer's budget or one passage: each item's head is quoted, from both."""
+    answer = broadband_assistant.ask("What barriers to rural broadband did the working group identify?")
+
+    assert not answer.abstained, answer.text
+    for head, _ in BROADBAND_BARRIERS:
+        assert f"- {head} [" in answer.text
+    assert len({c.chunk.chunk_id for c in answer.citations}) >= 2
+    assert all(c.quote in c.chunk.text for c in answer.citations)

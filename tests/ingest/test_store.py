@@ -135,6 +135,17 @@ def test_dense_search_within_no_documents_finds_nothing(shared) -> None:
     assert store.dense_search(written["briefs/test-brief"][2][0], 5, doc_ids=[]) == []
 
 
+def test_next_chunk_walks_a_document_in_page_and_position_order(shared) -> None:
+    store, written = shared
+    _, chunks, *_ = written["briefs/test-brief"]
+    ordered = sorted(chunks, key=lambda c: (c.page or 0, c.start))
+    assert len(ordered) >= 3
+    walked = [ordered[0]]
+    while (following := store.next_chunk(walked[-1])) is not None:
+        walked.append(following)
+    assert [c.chunk_id for c in walked] == [c.chunk_id for c in ordered]
+
+
 def test_sentences_of_follow_the_requested_chunk_order(shared, embedder) -> None:
     store, written = shared
     _, chunks, _, sentences, sentence_vectors = written["briefs/test-brief"]
