@@ -49,6 +49,11 @@ ANSWER_TYPES = (
         ),
     ),
     ("number", re.compile(r"\bhow (?:much|many)\b|\bwhat (?:number|amount)\b|\bhow (?:large|big)\b", re.I)),
+    # "How long does a session last?" asks for a duration; "How long is the questionnaire?" does not.
+    (
+        "duration",
+        re.compile(r"\bhow long (?:does|do|did|will|would|can|should|after|before|until|has|have|had)\b", re.I),
+    ),
     (
         "date",
         re.compile(
@@ -89,6 +94,12 @@ _PATTERNS = {
     "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
     "number": HAS_NUMBER,
     "date": re.compile(rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b", re.I),
+    "duration": re.compile(
+        rf"\b(?:\d+(?:[.,]\d+)?|{'|'.join(_NUMBER_WORDS.split())}|a|an|half)[\s-]+(?:full\s+|calendar\s+)?"
+        r"(?:hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|feet|foot|metres?|meters?|km|miles?)\b"
+        rf"|\buntil\b|\b(?:1[0-9]|20)\d{{2}}\b|\b\d+(?:st|nd|rd|th) century\b",  # "until 1850" ends a period too
+        re.I,
+    ),
 }
 # "in the Interreg Europe project …" names a programme, not a place.
 _NOT_PLACES = r"project|programme|program|platform|initiative|report|strategy|scheme|policy|cluster"
@@ -105,7 +116,7 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
 def expected_answer_type(question: str) -> str | None:
-    """The kind of fact asked for: project, percent, money, number, date, person, place, or None."""
+    """The kind of fact asked for: project, percent, money, number, duration, date, person, place, or None."""
     return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
 
 

@@ -27,6 +27,8 @@ from assistant.text import proper_terms
         ("Where are health and social problems most common?", None),  # a circumstance, not a place
         ("Who recovered the fumble and ran the ball in?", None),  # an action, not a role
         ("How big was the team of peers?", "number"),
+        ("How long does a matchmaking session last?", "duration"),
+        ("How long is the questionnaire?", None),  # a length in questions, not a duration
         ("How much ERDF funding did C3-Saxony receive?", "money"),
         ("What does the programme fund?", None),
     ],
@@ -47,6 +49,14 @@ def test_a_role_said_another_way_and_names_with_particles_count() -> None:
     assert has_answer_type(founding, "person", "Who founded the Muslim Brotherhood?")
     directing = "Robert R. Gilruth's Space Task Group had been directing the manned space programme."
     assert has_answer_type(directing, "person", "Who originally led the Space Task Group?")
+
+
+def test_a_duration_is_a_span_of_time_or_an_end() -> None:
+    question = "How long after the questionnaire do companies get the recommendations?"
+    assert has_answer_type("Matchmaking sessions are two-hour meetings.", "duration", question)
+    assert has_answer_type("A peer review lasts 2 full days.", "duration", question)
+    assert has_answer_type("The plague lasted until the 19th century.", "duration", question)
+    assert not has_answer_type("The audit has three phases and 45 questions.", "duration", question)
 
 
 def test_part_of_a_county_is_a_place() -> None:
