@@ -15,11 +15,12 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
-# Independent sets kept for measuring changes, never used for tuning: split name -> file. `holdout2` is kept for
-# one final measurement only.
+# Independent sets kept for measuring changes, never used for tuning: split name -> file. `holdout2` and `holdout3`
+# are each kept for one final measurement only.
 HOLDOUTS = {
     "holdout": REPO_ROOT / "evals" / "questions_holdout.jsonl",
     "holdout2": REPO_ROOT / "evals" / "questions_holdout2.jsonl",
+    "holdout3": REPO_ROOT / "evals" / "questions_holdout3.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
