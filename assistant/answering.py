@@ -112,7 +112,7 @@ class ExtractiveWriter:
             passage = by_chunk[sentence.chunk_id]
             text = sentence.text.strip()
             is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
-            if not (is_item or _is_prose(text)) or text in (passage.chunk.section, passage.chunk.title):
+            if not (is_item or _is_prose(text)) or _is_heading(text, passage.chunk):
                 continue
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = len(question_terms & terms) / max(1, len(question_terms))
@@ -332,6 +332,15 @@ def _context(chunk: Chunk) -> str:
 
 def _plain(text: str) -> str:
     return text.lower().replace("’", "'")
+
+
+def _is_heading(text: str, chunk: Chunk) -> bool:
+    """A heading repeated in the text ("To promote cross-cluster collaboration." under "Policy recommendation 5.
+    To promote cross-cluster collaboration."), or a question the document asks itself: neither answers."""
+    bare = text.strip().rstrip(".")
+    return text.rstrip().endswith("?") or any(
+        bare and bare in (heading or "") for heading in (chunk.section, chunk.title)
+    )
 
 
 def _is_prose(text: str) -> bool:

@@ -92,6 +92,7 @@ BROADBAND_BARRIERS = (
     ("Missing skills", "small municipalities lack engineers who can plan a network or judge an operator's offer"),
     ("Uncertain take-up", "residents often wait to see whether neighbours subscribe before they sign a contract"),
 )
+RANKING_SENTENCE = "It ranked twenty candidate barriers by the stalled projects each had caused in five years."
 BROADBAND = (
     "---\ntitle: Helpdesk answer on rural broadband\n---\n# Helpdesk answer on rural broadband\n\n"
     "The regional working group on connectivity identified six barriers to rural broadband roll-out, namely:\n\n"
@@ -99,7 +100,9 @@ BROADBAND = (
         f"- {head}: {detail}, and the working group returned to this barrier at every one of its meetings."
         for head, detail in BROADBAND_BARRIERS
     )
-    + "\n\nThe working group will report to the regional parliament next spring.\n"
+    + "\n\nThe working group will report to the regional parliament next spring.\n\n"
+    "## How the barriers were chosen\n\nHow did the working group choose its six barriers?\n"
+    f"{RANKING_SENTENCE}\n"
 )
 
 EXTRA_DOCUMENTS = {

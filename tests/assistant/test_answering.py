@@ -6,7 +6,15 @@ import pytest
 
 from assistant.service import NOT_COVERED
 from ingest.embedding import MiniLMEmbedder
-from tests.assistant.conftest import BROADBAND, BROADBAND_BARRIERS, FIGURE_SENTENCE, GREEN_DOC, LIST_SENTENCE, SEED_DOC
+from tests.assistant.conftest import (
+    BROADBAND,
+    BROADBAND_BARRIERS,
+    FIGURE_SENTENCE,
+    GREEN_DOC,
+    LIST_SENTENCE,
+    RANKING_SENTENCE,
+    SEED_DOC,
+)
 
 
 def cited_quotes(answer) -> list[str]:
@@ -198,3 +206,11 @@ def test_a_list_that_runs_over_a_passage_boundary_is_given_whole(broadband_assis
         assert f"- {head} [" in answer.text
     assert len({c.chunk.chunk_id for c in answer.citations}) >= 2
     assert all(c.quote in c.chunk.text for c in answer.citations)
+
+
+def test_an_answer_quotes_no_question_the_document_asks_itself(broadband_assistant) -> None:
+    answer = broadband_assistant.ask("How were the six barriers chosen?")
+
+    assert not answer.abstained, answer.text
+    assert RANKING_SENTENCE in [c.quote for c in answer.citations]
+    assert all(not c.quote.rstrip().endswith("?") for c in answer.citations)
