@@ -155,6 +155,19 @@ class ExtractiveWriter:
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
             return "", best
+        return self._typed_lead(question, answer_type, nouns, anchors, candidates, best)
+
+    def _typed_lead(
+        self,
+        question: str,
+        answer_type: str | None,
+        nouns: set[str],
+        anchors: list[str],
+        candidates: list[_Candidate],
+        best: _Candidate,
+    ) -> tuple[str, _Candidate]:
+        """The strongest sentence holding the asked-for kind of fact, about the question's names, years and
+        countries; or why there is none."""
         asked = answer_type or "count"
         strong = sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)
         strong = strong[: self.settings.typed_pool]
