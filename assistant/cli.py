@@ -173,6 +173,8 @@ def _render_answer(answer: Any) -> str:
     from assistant.export import source_line
 
     lines = [click.wrap_text(answer.text, width=100), ""]
+    if answer.abstention_reason:
+        lines += [click.wrap_text(f"Why: {answer.abstention_reason}.", width=100), ""]
     if answer.citations:
         lines.append("Sources:")
         lines += [f"  {source_line(c)}" for c in answer.citations]

@@ -20,6 +20,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "retrieved": [_passage(p) for p in answer.retrieved],
         "timings_ms": {name: round(value, 2) for name, value in answer.timings_ms.items()},
         "confidence": round(answer.confidence, 4),
+        "abstention_reason": answer.abstention_reason,
         "nearest_documents": [
             {"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "page": d.page} for d in answer.nearest
         ],

@@ -80,3 +80,4 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     nearest: tuple[NearestDocument, ...] = ()
     confidence: float = 0.0
+    abstention_reason: str = ""  # why the documents do not answer it ("no passage gives the person …")

@@ -76,6 +76,7 @@ class Assistant:
             draft = self.writer.write(query.writer, writer_vector, passages)
         verified = self.verify(draft.claims)
         abstained = draft.abstained or not verified
+        reason = draft.reason or ("no quoted sentence could be verified in the index" if abstained else "")
         citations: tuple[Citation, ...] = ()
         if abstained:
             text = _abstention_text(passages)
@@ -95,6 +96,7 @@ class Assistant:
             },
             nearest=nearest_documents(passages) if abstained else (),
             confidence=draft.confidence,
+            abstention_reason=reason,
         )
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:

@@ -38,6 +38,8 @@ def chat_markdown(answer: Answer, turn: int) -> str:
     """The whole chat message for an answer (an abstention names the nearest documents)."""
     if answer.abstained:
         lines = [f"**{NOT_COVERED}**"]
+        if answer.abstention_reason:
+            lines += ["", f"_Why: {escape(answer.abstention_reason)}._"]
         if answer.nearest:
             lines += ["", "The nearest documents are:"]
             lines += [f"- {escape(d.title)} ({type_label(d.doc_type)}{_page(d.page)})" for d in answer.nearest]

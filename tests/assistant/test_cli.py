@@ -86,6 +86,7 @@ def test_ask_json_follows_the_contract(assistant_index: Path) -> None:
     data = json.loads(result.stdout)
     assert data["question"] == ANSWERED
     assert data["abstained"] is False
+    assert data["abstention_reason"] == ""
     # The index holds 11 chunks: the top 10 (the default k) are listed.
     assert_contract(data, min_retrieved=10)
     assert_cited_sentences(data)
@@ -126,6 +127,7 @@ def test_ask_json_abstention_has_no_citations(assistant_index: Path) -> None:
     assert data["abstained"] is True
     assert data["citations"] == []
     assert data["answer"].startswith("The documents don't cover this question.")
+    assert data["abstention_reason"] == "the documents found do not mention finland"
 
 
 def test_ask_json_with_a_filter_matching_nothing_abstains(assistant_index: Path) -> None:

@@ -52,6 +52,7 @@ def abstention(question: str = "What is the capital of Peru?") -> Answer:
         abstained=True,
         retrieved=(),
         nearest=(NearestDocument("gp/santara", "Santara Valley", "good_practice", None, 0.4),),
+        abstention_reason=f"the documents found do not mention peru {HOSTILE}",
     )
 
 

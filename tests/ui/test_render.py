@@ -39,6 +39,7 @@ def test_abstention_is_plain_and_names_nearest_documents() -> None:
     text = chat_markdown(abstention(), 0)
     assert text.startswith("**The documents don't cover this.**")
     assert "- Santara Valley (good practice)" in text
+    assert "_Why: the documents found do not mention peru &lt;script&gt;" in text and "<script" not in text
     panel = sources_panel([abstention()])
     assert "The documents don&#x27;t cover this." in panel and "Santara Valley" in panel
 
