@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.records import Answer, Citation, Passage
+from ingest.records import Chunk
 
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
@@ -28,33 +29,30 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
 
 
 def _citation(citation: Citation) -> dict[str, Any]:
-    chunk = citation.chunk
-    return {
-        "n": citation.n,
-        "doc_id": chunk.doc_id,
-        "title": chunk.title,
-        "doc_type": chunk.doc_type,
-        "source_path": chunk.source_path,
-        "page": chunk.page,
-        "section": chunk.section,
-        "chunk_id": chunk.chunk_id,
-        "quote": citation.quote,
-        "text": chunk.text,
-    }
+    return (
+        {"n": citation.n}
+        | _chunk_fields(citation.chunk)
+        | {"source_path": citation.chunk.source_path, "quote": citation.quote, "text": citation.chunk.text}
+    )
 
 
 def _passage(passage: Passage) -> dict[str, Any]:
-    chunk = passage.chunk
+    return (
+        {"rank": passage.rank}
+        | _chunk_fields(passage.chunk)
+        | {"score": round(passage.score, 6), "text": passage.chunk.text}
+    )
+
+
+def _chunk_fields(chunk: Chunk) -> dict[str, Any]:
+    """Where a cited or retrieved passage comes from (both contract shapes carry these)."""
     return {
-        "rank": passage.rank,
         "chunk_id": chunk.chunk_id,
         "doc_id": chunk.doc_id,
         "title": chunk.title,
         "doc_type": chunk.doc_type,
         "page": chunk.page,
         "section": chunk.section,
-        "score": round(passage.score, 6),
-        "text": chunk.text,
     }
 
 
