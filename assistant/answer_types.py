@@ -8,6 +8,7 @@ Biosaxony. Hand-written because llama-index has no answer-type logic for extract
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from assistant.text import content_terms, proper_terms, stems, words
 
@@ -148,7 +149,7 @@ def _gives_role(text: str, question: str) -> bool:
     return all(said & _ROLE_SYNONYMS.get(role, {role}) for role in asked)
 
 
-def _new_names(names, question: str) -> list[str]:
+def _new_names(names: Iterable[str | None], question: str) -> list[str]:
     """Names with a word the question does not contain (the answer, not the question's own subject)."""
     asked = set(proper_terms(question)) | set(words(question))
     return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]

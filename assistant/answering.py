@@ -113,7 +113,7 @@ class ExtractiveWriter:
             text = sentence.text.strip()
             is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
             if not (is_item or _is_prose(text)) or _is_heading(text, passage.chunk):
-                continue
+                continue  # a bullet may follow its lead-in; other sentences must be quotable
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = len(question_terms & terms) / max(1, len(question_terms))
             score = (
@@ -345,6 +345,11 @@ def _context(chunk: Chunk) -> str:
 
 def _plain(text: str) -> str:
     return text.lower().replace("’", "'")
+
+
+def is_quotable(text: str, chunk: Chunk) -> bool:
+    """Whether a sentence of ``chunk`` can stand alone in an answer: prose, not a heading or a question."""
+    return _is_prose(text) and not _is_heading(text, chunk)
 
 
 def _is_heading(text: str, chunk: Chunk) -> bool:

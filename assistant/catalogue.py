@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.answer_types import DEMONYMS
-from assistant.answering import Draft, SentenceSource
+from assistant.answering import Draft, SentenceSource, is_quotable
 from assistant.citations import Claim
 from assistant.records import Filters, Passage
 from ingest.chunking import NOT_STATED
@@ -62,7 +62,10 @@ def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draf
     found, _ = sentences.sentences_of([p.chunk.chunk_id for p in chosen])
     claims = []
     for passage in chosen:
-        opening = next((s.text for s in found if s.chunk_id == passage.chunk.chunk_id and _is_statement(s.text)), None)
+        opening = next(
+            (s.text for s in found if s.chunk_id == passage.chunk.chunk_id and is_quotable(s.text, passage.chunk)),
+            None,
+        )
         if opening:
             claims.append(Claim(f"{passage.chunk.title}: {opening}", passage.chunk, opening))
     if not claims:
@@ -73,8 +76,3 @@ def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draf
 def _values(field: object) -> list[str]:
     values = field if isinstance(field, list | tuple) else [field]
     return [str(v) for v in values if v and str(v).strip().lower() != NOT_STATED]
-
-
-def _is_statement(text: str) -> bool:
-    """A sentence, not the record's title repeated as a heading."""
-    return text.rstrip()[-1:] in ".!?" and len(text.split()) >= 6

@@ -64,7 +64,9 @@ class Assistant:
         query = follow_up_query(question, history)
         query_vector = self.embedder.embed_query(query.retrieval)
         # "Which good practices come from Spain?" is a question about record fields, unless the caller filters.
-        catalogue = None if filters and not filters.is_empty else catalogue_filters(question, self.documents())
+        catalogue = (
+            None if filters and not filters.is_empty else catalogue_filters(question, self.retriever.documents.values())
+        )
         passages = self.retriever.retrieve(
             query.retrieval, query_vector, k=k or self.config.top_k, filters=catalogue or filters, mode=mode
         )
