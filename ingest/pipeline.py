@@ -218,7 +218,7 @@ def _ingest_file(
     snapshot.chunks_total += len(chunks)
     chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, notify, snapshot)
     sentence_vectors = embedder.embed([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
-    store.write_document(_indexed(document, chunks), chunks, chunk_vectors, sentences, sentence_vectors)
+    store.write_document(indexed_document(document, chunks), chunks, chunk_vectors, sentences, sentence_vectors)
     logger.info("%s %s: %d chunks, %d sentences", status, doc_id, len(chunks), len(sentences))
     return FileOutcome(doc_id, str(path), status, chunks=len(chunks))
 
@@ -232,7 +232,8 @@ def _embed(texts: list[str], embedder: Embedder, notify: Callable[[], None], sna
     return np.concatenate(parts)
 
 
-def _indexed(document: Document, chunks: list[Chunk]) -> IndexedDocument:
+def indexed_document(document: Document, chunks: list[Chunk]) -> IndexedDocument:
+    """The registry entry for ``document`` split into ``chunks``, stamped now."""
     return IndexedDocument(
         doc_id=document.doc_id,
         title=document.title,

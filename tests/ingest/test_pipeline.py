@@ -32,6 +32,13 @@ def _run(corpus: Path, config: Config, embedder, **kwargs):
     return ingest([corpus], config, embedder_factory=lambda: embedder, **kwargs)
 
 
+def _ingested(corpus: Path, embedder) -> tuple[Config, Store]:
+    """The test corpus ingested with the default config, and its store opened afresh."""
+    config = Config.load()
+    _run(corpus, config, embedder)
+    return config, open_store(config)
+
+
 def _status(report) -> dict[str, str]:
     return {o.doc_id: o.status for o in report.outcomes}
 
@@ -110,9 +117,7 @@ def test_reingest_is_a_no_op_and_never_loads_the_model(corpus: Path, embedder, m
 
 
 def test_modified_file_is_updated_and_its_old_chunks_are_gone(corpus: Path, embedder) -> None:
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    config, store = _ingested(corpus, embedder)
     old_ids = {c.chunk_id for c in store.all_chunks() if c.doc_id == "helpdesk/cluster-finance"}
     _append(corpus / HELPDESK, "\n## Follow-up\n\nSome regions also tax cluster members on a sliding scale.\n")
 
@@ -248,9 +253,7 @@ def _raise(exc: Exception):
 def test_interrupted_before_the_commit_keeps_the_old_version(
     corpus: Path, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    config, store = _ingested(corpus, embedder)
     old = store.documents()["helpdesk/cluster-finance"]
     _interrupt_update(corpus, store, embedder, monkeypatch, at="commit")
 
@@ -276,9 +279,7 @@ def test_interrupted_before_the_commit_keeps_the_old_version(
 def test_interrupted_after_the_commit_serves_the_new_version(
     corpus: Path, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    config, store = _ingested(corpus, embedder)
     _interrupt_update(corpus, store, embedder, monkeypatch, at="cleanup")
 
     new = store.documents()["helpdesk/cluster-finance"]
@@ -299,9 +300,7 @@ def test_dense_search_serves_one_version_after_an_interrupted_update(
     interrupted before the commit (new chunks written) or after it (stale chunks not yet deleted) retrieval
     served both versions of the document until the next ingest collected the garbage, although the store
     promises that a document is either as it was or fully updated (``all_chunks`` does filter)."""
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    _config, store = _ingested(corpus, embedder)
     _interrupt_update(corpus, store, embedder, monkeypatch, at=at)
     committed = store.documents()["helpdesk/cluster-finance"].content_hash
     hits = store.dense_search(embedder.embed_query(NEW_SENTENCE), 20, doc_ids=["helpdesk/cluster-finance"])
@@ -314,9 +313,7 @@ def test_interrupted_between_deleting_chunks_and_sentences_leaves_no_orphans(
     """Regression: ``Store._delete_where`` deletes a document's chunks, then its sentences; a run that died in
     between left sentence records whose chunks were gone, and ``collect_garbage`` (which only looks for stale
     *chunks*) never deleted them, so they stayed in the sentences collection forever."""
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    _config, store = _ingested(corpus, embedder)
 
     def chunks_only(self, where):
         self._chunks.delete(where=where)
@@ -335,9 +332,7 @@ def test_interrupted_between_deleting_chunks_and_sentences_leaves_no_orphans(
 def test_interrupted_removal_is_finished_by_the_next_run(
     corpus: Path, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = Config.load()
-    _run(corpus, config, embedder)
-    store = open_store(config)
+    config, store = _ingested(corpus, embedder)
     (corpus / ALPINE).unlink()
     monkeypatch.setattr(Store, "_delete_where", lambda self, where: (_ for _ in ()).throw(Interrupted()))
     with pytest.raises(Interrupted):

@@ -12,7 +12,7 @@ from ingest.cleaning import clean_document
 from ingest.config import Config
 from ingest.errors import StoreError
 from ingest.loading import load_document
-from ingest.records import IndexedDocument
+from ingest.pipeline import indexed_document
 from ingest.store import Store, open_store
 from tests.conftest import write_corpus
 
@@ -35,17 +35,7 @@ def prepare(path: Path, doc_id: str, embedder, *, chunk_tokens: int = 40):
         count_wordpieces=embedder.count_wordpieces,
     )
     sentences = [s for chunk in chunks for s in split_sentences(chunk)]
-    indexed = IndexedDocument(
-        doc_id=doc_id,
-        title=document.title,
-        doc_type=document.doc_type,
-        source_path=document.source_path,
-        content_hash=document.content_hash,
-        pages=len(document.pages),
-        chunks=len(chunks),
-        ingested_at="2024-01-01T00:00:00+00:00",
-        metadata=dict(document.metadata),
-    )
+    indexed = indexed_document(document, chunks)
     chunk_vectors = embedder.embed([embedding_text(c) for c in chunks])
     sentence_vectors = embedder.embed([s.text for s in sentences])
     return indexed, chunks, chunk_vectors, sentences, sentence_vectors
