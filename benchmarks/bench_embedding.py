@@ -11,7 +11,7 @@ Variants, all measured in this run:
                like a plain ONNX export.
 * int8      -- ``MiniLMEmbedder(quantized=True)``: dynamic int8, per-channel weights.
 
-Passages are windows of the policy brief in shared/seeds, each at least 256 word-pieces
+Passages are windows of the policy brief's seed text (scripts/sources), each at least 256 word-pieces
 (so every one is truncated to exactly 256). Throughput is the best of ``--repeats`` runs,
 because other processes on a small machine only ever make a run slower.
 """
@@ -37,7 +37,7 @@ from ingest.embedding import MAX_WORDPIECES, MiniLMEmbedder
 from ingest.onnx_bert import BertConfig, build_bert_model
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "policy-brief-clusters.txt"
+SEED = ROOT / "scripts" / "sources" / "policy-brief-clusters.txt"
 REFERENCE = ROOT / "tests" / "fixtures" / "minilm_reference.json"
 QUERY = "How can clusters help SMEs with the green and digital transition?"
 

@@ -35,8 +35,9 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The seeds live in shared/ beside the repository checkout (as in CI); POLICYDESK_SEEDS overrides.
-DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# A verbatim copy of shared/seeds/policy-brief-clusters.txt ships in scripts/sources, so a clone builds and tests
+# the brief on its own; POLICYDESK_SEEDS points at another seed folder.
+DEFAULT_SEEDS_DIR = REPO_ROOT / "scripts" / "sources"
 DEFAULT_SEED = Path(os.environ.get("POLICYDESK_SEEDS", DEFAULT_SEEDS_DIR)) / "policy-brief-clusters.txt"
 DEFAULT_OUT = REPO_ROOT / "corpus" / "briefs" / "policy-brief-clusters.pdf"
 

@@ -36,9 +36,7 @@ def builder():
 @pytest.fixture(scope="module")
 def seed_text() -> str:
     seed = _load_script().DEFAULT_SEED
-    assert seed.is_file(), (
-        f"seed text not found at {seed}: shared/ must sit beside the checkout (or set POLICYDESK_SEEDS)"
-    )
+    assert seed.is_file(), f"seed text not found at {seed}: it ships in scripts/sources (or set POLICYDESK_SEEDS)"
     return seed.read_text(encoding="utf-8")
 
 
