@@ -44,8 +44,11 @@ ANSWER_TYPES = (
     (
         "money",
         re.compile(
-            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|invest\w*|euros?|dollars?)\b"
-            r"|\bwhat (?:was|is|were|are) the (?:total |overall |annual )?(?:budget|cost|amount|funding)\b",
+            r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|invest\w*|euros?|dollars?"
+            r"|worth)\b"
+            # "What was the total EU budget …", "Is there a fee for …", "What would a start-up have to pay …"
+            r"|\bwhat (?:was|is|were|are) the (?:[\w-]+ ){0,3}?(?:budget|cost|price|fee|amount|funding)\b"
+            r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b",
             re.I,
         ),
     ),

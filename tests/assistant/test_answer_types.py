@@ -30,6 +30,12 @@ from assistant.text import proper_terms
         ("How long does a matchmaking session last?", "duration"),
         ("How long is the questionnaire?", None),  # a length in questions, not a duration
         ("How much ERDF funding did C3-Saxony receive?", "money"),
+        # Money asked for in other words: a budget with qualifiers, a fee, a price to pay, what something is worth.
+        ("Roughly what was the total EU budget behind the INNOSUP projects?", "money"),
+        ("Is there a fee for registering our cluster organisation?", "money"),
+        ("What would a start-up have to pay to use the makerspace?", "money"),
+        ("How much is one of the vouchers worth?", "money"),
+        ("What is the main aim of the budget?", None),
         ("What does the programme fund?", None),
     ],
 )
