@@ -6,9 +6,12 @@ from assistant.drafting import DraftReply, compose_draft
 from assistant.export import answer_to_dict, answer_to_markdown
 from assistant.feedback import export_eval_questions, record_feedback
 from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
-from assistant.service import Assistant
+from assistant.reference_writer import TOP2_COSINE
+from assistant.service import EXTRACTIVE, Assistant
 
 __all__ = [
+    "EXTRACTIVE",
+    "TOP2_COSINE",
     "Answer",
     "Assistant",
     "Citation",

@@ -38,7 +38,11 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Evaluate against this corpus, ingested into its own cached index under <index-dir>/corpora/.",
 )
-@click.option("--baselines", is_flag=True, help="Also score BM25-only, dense-only, RRF and llama-index's default.")
+@click.option(
+    "--baselines",
+    is_flag=True,
+    help="Also score BM25-only, dense-only, RRF, the issue's top-2 cosine writer and llama-index's default.",
+)
 @click.option(
     "--fail-under",
     "thresholds",

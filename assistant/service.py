@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
-from assistant.answering import ExtractiveWriter, WriterSettings
+import numpy as np
+
+from assistant.answering import Draft, ExtractiveWriter, WriterSettings
 from assistant.catalogue import catalogue_filters, list_records
 from assistant.citations import Claim, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
 from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
+from assistant.reference_writer import TOP2_COSINE, TopCosineWriter
 from assistant.retrieval import FusionWeights, Retriever
 from ingest.config import Config
 from ingest.errors import IndexNotFound
@@ -17,6 +21,14 @@ from ingest.keyword_index import load_keyword_index
 from ingest.store import Store, open_store
 
 NOT_COVERED = "The documents don't cover this question."
+EXTRACTIVE = "extractive"
+WRITERS = (EXTRACTIVE, TOP2_COSINE)
+
+
+class AnswerWriter(Protocol):
+    """What the Assistant asks of an answer writer: a draft from the passages, verified afterwards."""
+
+    def write(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft: ...
 
 
 class Assistant:
@@ -41,6 +53,7 @@ class Assistant:
         self.embedder = load_embedder(cache_dir=config.model_cache)
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.writer = ExtractiveWriter(self.store, settings)
+        self.reference_writer = TopCosineWriter(self.store)
 
     def ask(
         self,
@@ -50,6 +63,7 @@ class Assistant:
         history: Sequence[Turn] = (),
         k: int | None = None,
         mode: str = "hybrid",
+        writer: str = EXTRACTIVE,
     ) -> Answer:
         """Answer ``question`` with verified per-sentence citations, or abstain and list the nearest documents.
 
@@ -59,14 +73,13 @@ class Assistant:
             history: earlier turns of the conversation, oldest first (for follow-up questions).
             k: passages to retrieve (default ``config.top_k``).
             mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
+            writer: answer writer, "extractive" (shipped), or "top2_cosine" (the issue's reference) for comparisons.
         """
+        answer_writer = self._writer(writer)
         started = time.perf_counter()
         query = follow_up_query(question, history)
         query_vector = self.embedder.embed_query(query.retrieval)
-        # "Which good practices come from Spain?" is a question about record fields, unless the caller filters.
-        catalogue = (
-            None if filters and not filters.is_empty else catalogue_filters(question, self.retriever.documents.values())
-        )
+        catalogue = self._catalogue_filters(question, filters, writer)
         passages = self.retriever.retrieve(
             query.retrieval, query_vector, k=k or self.config.top_k, filters=catalogue or filters, mode=mode
         )
@@ -75,7 +88,7 @@ class Assistant:
             draft = list_records(passages, self.store)
         else:
             writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
-            draft = self.writer.write(query.writer, writer_vector, passages)
+            draft = answer_writer.write(query.writer, writer_vector, passages)
         verified = self.verify(draft.claims)
         abstained = draft.abstained or not verified
         reason = draft.reason or ("no quoted sentence could be verified in the index" if abstained else "")
@@ -100,6 +113,22 @@ class Assistant:
             confidence=draft.confidence,
             abstention_reason=reason,
         )
+
+    def _writer(self, name: str) -> AnswerWriter:
+        writers: dict[str, AnswerWriter] = {EXTRACTIVE: self.writer, TOP2_COSINE: self.reference_writer}
+        if name not in writers:
+            raise ValueError(f"unknown answer writer {name!r}; use one of {', '.join(WRITERS)}")
+        return writers[name]
+
+    def _catalogue_filters(self, question: str, filters: Filters | None, writer: str) -> Filters | None:
+        """The record filter of a catalogue question, when the shipped writer answers and the caller sets none.
+
+        "Which good practices come from Spain?" is a question about record fields, answered from the records;
+        the issue's reference writer answers every question from plain retrieval, as the issue measured it.
+        """
+        if writer != EXTRACTIVE or (filters and not filters.is_empty):
+            return None
+        return catalogue_filters(question, self.retriever.documents.values())
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         """The claims whose quotes are verbatim in committed, indexed passages (every writer's last step)."""

@@ -1,8 +1,10 @@
-"""Baselines scored in the same run as the shipped stack: BM25 only, dense only, plain RRF, llama-index default.
+"""Baselines scored in the same run as the shipped stack: BM25 only, dense only, plain RRF, the grounded-answers
+issue's reference writer, llama-index default.
 
-The first three go through ``Assistant.ask(mode=...)`` and so are scored on answers too. The llama-index default
-``VectorStoreIndex`` retriever (same embedder, same Chroma chunk collection) is scored on retrieval only: the
-Assistant's answer writer is not fed from outside retrievers.
+The first four go through ``Assistant.ask(mode=..., writer=...)`` and so are scored on answers too; the reference
+writer answers with the top-2 sentences by cosine of plain RRF's top 5 passages and never abstains. The
+llama-index default ``VectorStoreIndex`` retriever (same embedder, same Chroma chunk collection) is scored on
+retrieval only: the Assistant's answer writer is not fed from outside retrievers.
 """
 
 from __future__ import annotations
@@ -12,18 +14,25 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from assistant import Assistant
+from assistant import EXTRACTIVE, TOP2_COSINE, Assistant
 from evals.runner import Question, Result, ask_result, run_questions
 from ingest.records import Chunk
 
-MODE_BASELINES = {"bm25_only": "keyword", "dense_only": "dense", "rrf": "rrf"}
+# Baseline name -> the (retrieval mode, answer writer) it asks the Assistant with.
+ASK_BASELINES = {
+    "bm25_only": ("keyword", EXTRACTIVE),
+    "dense_only": ("dense", EXTRACTIVE),
+    "rrf": ("rrf", EXTRACTIVE),
+    TOP2_COSINE: ("rrf", TOP2_COSINE),
+}
 LLAMA_INDEX_BASELINE = "llama_index_vector"
-BASELINES = (*MODE_BASELINES, LLAMA_INDEX_BASELINE)
+BASELINES = (*ASK_BASELINES, LLAMA_INDEX_BASELINE)
 LABELS = {
     "shipped": "shipped (hybrid)",
     "bm25_only": "BM25 only",
     "dense_only": "dense only",
     "rrf": "plain RRF",
+    TOP2_COSINE: "top-2 cosine writer (issue's reference)",
     LLAMA_INDEX_BASELINE: "llama-index VectorStoreIndex",
 }
 SHORT_LABELS = {
@@ -31,6 +40,7 @@ SHORT_LABELS = {
     "bm25_only": "bm25",
     "dense_only": "dense",
     "rrf": "rrf",
+    TOP2_COSINE: "top2cos",
     LLAMA_INDEX_BASELINE: "llamaindex",
 }
 
@@ -40,7 +50,7 @@ def baseline_answerers(assistant: Assistant) -> dict[str, Callable[[Question], R
     from ingest.llama_adapters import default_vector_retriever
 
     answerers: dict[str, Callable[[Question], Result]] = {
-        name: partial(ask_result, assistant, mode=mode) for name, mode in MODE_BASELINES.items()
+        name: partial(ask_result, assistant, mode=mode, writer=writer) for name, (mode, writer) in ASK_BASELINES.items()
     }
     retrieve = default_vector_retriever(assistant.store, assistant.embedder, k=assistant.config.top_k)
     answerers[LLAMA_INDEX_BASELINE] = partial(_retrieval_only_result, retrieve)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, answer_to_dict, read_questions
+from assistant import EXTRACTIVE, Assistant, answer_to_dict, read_questions
 from evals import metrics
 
 Result = dict[str, Any]
@@ -63,9 +63,11 @@ def score_result(question: Mapping[str, Any], result: Mapping[str, Any]) -> dict
     return scores
 
 
-def ask_result(assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE) -> Result:
+def ask_result(
+    assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE, writer: str = EXTRACTIVE
+) -> Result:
     """The ``ask --json`` output for one question, plus ``id``, ``kind`` and ``reference``."""
-    answer = answer_to_dict(assistant.ask(str(question["question"]), mode=mode))
+    answer = answer_to_dict(assistant.ask(str(question["question"]), mode=mode, writer=writer))
     return {"id": question["id"], "kind": question["kind"]} | answer | {"reference": reference_of(question)}
 
 

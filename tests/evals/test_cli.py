@@ -12,6 +12,8 @@ from evals.baselines import BASELINES
 from evals.corpus import corpus_slug
 from evals.runner import METRICS
 
+TABLE_COLUMNS = ["shipped", "bm25", "dense", "rrf", "top2cos", "llamaindex"]
+
 
 def invoke(*args: str):
     return CliRunner().invoke(cli, ["eval", *args], catch_exceptions=False)
@@ -25,7 +27,7 @@ def test_eval_with_baselines_then_compare_and_fail_under(
     assert result.exit_code == 0, result.output
     assert f"{tiny_questions}:3: not valid JSON" in result.stderr
     assert f"{tiny_questions}:5: needs a non-empty 'question' field; skipped" in result.stderr
-    assert "shipped" in result.stdout and "llamaindex" in result.stdout
+    assert result.stdout.splitlines()[0].split() == ["metric", *TABLE_COLUMNS]
     assert (_isolated_home / "corpora" / corpus_slug(tiny_corpus) / "chroma").is_dir()
     assert {p.name for p in first.iterdir()} == {"results.jsonl", "metrics.json", "report.html"}
 
@@ -35,11 +37,16 @@ def test_eval_with_baselines_then_compare_and_fail_under(
     assert set(metrics["by_kind"]) == {"factoid", "squad", "unanswerable"}
     assert set(metrics["baselines"]) == set(BASELINES)
     assert metrics["baselines"]["llama_index_vector"]["overall"]["hit@10"] is not None
+    reference = metrics["baselines"]["top2_cosine"]["overall"]  # the issue's reference writer never abstains
+    assert (reference["unanswerable_abstained"], reference["false_abstention"]) == (0.0, 0.0)
+    assert reference["key_fact_recall"] is not None and reference["citation_coverage"] == 1.0
     assert len(metrics["run"]["skipped_lines"]) == 2
     lines = [json.loads(line) for line in (first / "results.jsonl").read_text().splitlines()]
     assert [line["id"] for line in lines] == ["t1", "t2", "t3"]
     assert {"answer", "citations", "retrieved", "timings_ms", "scores", "baselines"} <= set(lines[0])
-    assert "<!DOCTYPE html>" in (first / "report.html").read_text()
+    page = (first / "report.html").read_text()
+    assert "<!DOCTYPE html>" in page
+    assert "<th>top-2 cosine writer (issue&#x27;s reference)</th>" in page
 
     second = tmp_path / "run2"
     result = invoke(
