@@ -25,6 +25,7 @@ HOLDOUTS = {
     "holdout4": REPO_ROOT / "evals" / "questions_holdout4.jsonl",
     "holdout5": REPO_ROOT / "evals" / "questions_holdout5.jsonl",
     "holdout6": REPO_ROOT / "evals" / "questions_holdout6.jsonl",
+    "holdout7": REPO_ROOT / "evals" / "questions_holdout7.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
