@@ -31,6 +31,7 @@ MAX_LIST_PASSAGES = 3  # a list is followed into at most two further passages
 HEAD_WORDS = 10  # "• Reorganisation of cluster supply chain networks: …" has a head of 6 words
 ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
 ENUMERATION_ITEM_WORDS = 4
+NOVEL_SHARE = 0.5  # an elaborating sentence must bring at least this share of new content words
 
 
 class SentenceSource(Protocol):
@@ -192,7 +193,9 @@ class ExtractiveWriter:
         return "", fitting[0]
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
-        """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets."""
+        """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets; a slot left
+        over goes to the sentence that follows the lead, which often carries on its point ("… to create and maintain
+        trust between the partners. Trust is essential to …")."""
         pool = [c for c in candidates if not c.is_item and c.score >= best.score - self.settings.margin]
         chosen = [best]
         budget = self.settings.max_words - len(words(best.sentence.text))
@@ -216,6 +219,13 @@ class ExtractiveWriter:
             pick = max(remaining, key=lambda c: c.score - 0.5 * max(float(c.vector @ s.vector) for s in chosen))
             chosen.append(pick)
             budget -= len(words(pick.sentence.text))
+        elaboration = _elaboration(best, candidates, chosen)
+        if (
+            len(chosen) < self.settings.max_sentences
+            and elaboration
+            and len(words(elaboration.sentence.text)) <= budget
+        ):
+            chosen.append(elaboration)
         return chosen
 
     def _list(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
@@ -386,6 +396,20 @@ def _following(best: _Candidate, candidates: list[_Candidate]) -> list[_Candidat
         ),
         key=lambda c: c.sentence.start,
     )
+
+
+def _elaboration(best: _Candidate, candidates: list[_Candidate], chosen: list[_Candidate]) -> _Candidate | None:
+    """The sentence right after ``best`` in its passage, if quotable, not yet chosen and mostly saying new things
+    (a good-practice record repeats its opening in a longer sentence further on)."""
+    following = _following(best, candidates)[:1]
+    if not following or following[0] in chosen or following[0].is_item:
+        return None
+    after = following[0]
+    if best.passage.chunk.text[best.sentence.end : after.sentence.start].strip():
+        return None  # a heading or a skipped fragment stands between them
+    said = {term for c in chosen for term in content_terms(c.sentence.text)}
+    terms = set(content_terms(after.sentence.text))
+    return after if len(terms - said) >= NOVEL_SHARE * len(terms) else None
 
 
 def _runs_on(last: _Candidate) -> bool:

@@ -214,3 +214,20 @@ def test_an_answer_quotes_no_question_the_document_asks_itself(broadband_assista
     assert not answer.abstained, answer.text
     assert RANKING_SENTENCE in [c.quote for c in answer.citations]
     assert all(not c.quote.rstrip().endswith("?") for c in answer.citations)
+
+
+def test_the_sentence_after_the_lead_completes_the_answer(shared_assistant) -> None:
+    """Bug (fresh set 6, "What does trust actually make possible between the partners?"): the answer was the one
+    sentence that names the subject ("… to create and maintain trust between the partners"); the sentence after it,
+    which says what the question asks ("Trust is essential to create an atmosphere wherein …"), scored below the
+    similarity floor for extra sentences and was left out."""
+    lead = "Working groups of firms, universities and public bodies should meet at least twice a year to review the"
+    after = "Their members often notice bottlenecks, such as slow payments or unclear eligibility rules, before any"
+
+    answer = shared_assistant.ask("How often should the working groups meet to review the data?")
+
+    assert not answer.abstained, answer.text
+    quotes = cited_quotes(answer)
+    assert quotes[0].startswith(lead), answer.text
+    assert any(q.startswith(after) for q in quotes), answer.text
+    assert quotes.index(next(q for q in quotes if q.startswith(after))) == 1  # read in the document's order
