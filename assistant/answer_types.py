@@ -37,6 +37,9 @@ _ROLES = (
     r"|partners?|present(?:s|ed)|speak(?:s|er)|spoke"
 )
 
+# "Which organisation …", "Which department of the regional government …": answered by a name.
+_BODIES = r"person|organi[sz]ations?|agency|agencies|department|ministry|authority"
+_AWARDS = r"(?:vouchers?|grants?|subsid(?:y|ies)|loans?|awards?)\b"
 # Tried in this order; the first that matches names the kind of fact asked for.
 ANSWER_TYPES = (
     ("project", re.compile(r"\b(?:which|what) (?:interreg (?:europe )?)?project\b", re.I)),
@@ -48,11 +51,15 @@ ANSWER_TYPES = (
             r"|worth)\b"
             # "What was the total EU budget …", "Is there a fee for …", "What would a start-up have to pay …"
             r"|\bwhat (?:was|is|were|are) the (?:[\w-]+ ){0,3}?(?:budget|cost|price|fee|amount|funding)\b"
+            # "What was the value of the vouchers …", "What is the maximum voucher …" (not "the value of clusters")
+            rf"|\bvalue of (?:the |a |an |each |one )?(?:[\w-]+ )?{_AWARDS}"
+            rf"|\b(?:maximum|minimum|top|largest) (?:[\w-]+ )?{_AWARDS}"
             r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b",
             re.I,
         ),
     ),
     ("number", re.compile(r"\bhow (?:much|many)\b|\bwhat (?:number|amount)\b|\bhow (?:large|big)\b", re.I)),
+    ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bat what (?:interval|frequency)\b", re.I)),
     # "How long does a session last?" asks for a duration; "How long is the questionnaire?" does not.
     (
         "duration",
@@ -66,7 +73,7 @@ ANSWER_TYPES = (
             re.I,
         ),
     ),
-    ("person", re.compile(rf"\bwho\b.*\b(?:{_ROLES})|\b(?:which|what) (?:person|organi[sz]ation|agency)\b", re.I)),
+    ("person", re.compile(rf"\bwho\b.*\b(?:{_ROLES})|\b(?:which|what) (?:{_BODIES})\b", re.I)),
     (
         "place",
         re.compile(
@@ -97,6 +104,13 @@ _PATTERNS = {
     "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
     "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
     "number": HAS_NUMBER,
+    # "twice a year", "every two years", "once per quarter", "annually"
+    "frequency": re.compile(
+        r"\b(?:once|twice|thrice|\w+ times) (?:a|an|per|each|every) (?:day|week|month|quarter|semester|year)\b"
+        r"|\b(?:every|each) (?:\w+ )?(?:days?|weeks?|months?|quarters?|semesters?|years?)\b"
+        r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|biennially)\b",
+        re.I,
+    ),
     "date": re.compile(rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b", re.I),
     "duration": re.compile(
         rf"\b(?:\d+(?:[.,]\d+)?|{'|'.join(_NUMBER_WORDS.split())}|a|an|half)[\s-]+(?:full\s+|calendar\s+)?"
@@ -120,7 +134,8 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
 def expected_answer_type(question: str) -> str | None:
-    """The kind of fact asked for: project, percent, money, number, duration, date, person, place, or None."""
+    """The kind of fact asked for: project, percent, money, number, frequency, duration, date, person, place, or
+    None."""
     return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
 
 

@@ -37,6 +37,15 @@ from assistant.text import proper_terms
         ("How much is one of the vouchers worth?", "money"),
         ("What is the main aim of the budget?", None),
         ("What does the programme fund?", None),
+        # Found among fresh sets 6 and 7's misses after their one run: a value, a ceiling, plural organisations, a
+        # department, and how often.
+        ("What was the value of the innovation vouchers the firms got?", "money"),
+        ("What is the maximum voucher a firm can get?", "money"),
+        ("What is the value of cross-cluster collaboration?", None),  # a benefit, not an amount
+        ("Which organisations manage the seven clusters?", "person"),
+        ("Which department of the regional government runs the programme?", "person"),
+        ("How often is the cluster mapping data updated?", "frequency"),
+        ("How frequently should we report our indicators?", "frequency"),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for(question: str, expected: str | None) -> None:
@@ -55,6 +64,20 @@ def test_a_role_said_another_way_and_names_with_particles_count() -> None:
     assert has_answer_type(founding, "person", "Who founded the Muslim Brotherhood?")
     directing = "Robert R. Gilruth's Space Task Group had been directing the manned space programme."
     assert has_answer_type(directing, "person", "Who originally led the Space Task Group?")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Working groups should meet at least twice a year to review the data.", True),
+        ("The map is updated every two years.", True),
+        ("Indicators are reported quarterly to the managing authority.", True),
+        ("Each project paired a firm with a laboratory for eighteen months.", False),  # a duration
+        ("The platform updates its cluster mapping data.", False),
+    ],
+)
+def test_how_often_is_answered_by_a_frequency(sentence: str, expected: bool) -> None:
+    assert has_answer_type(sentence, "frequency", "How often is the data updated?") is expected
 
 
 def test_a_duration_is_a_span_of_time_or_an_end() -> None:
