@@ -16,7 +16,7 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
 # Independent sets written by helpers who never ran the assistant: split name -> file. Each was scored once on first
-# use (README, "Answer writer"); holdout1-7 are now spent and may serve as dev questions. `holdout8` is sealed: nobody
+# use (README, "Answer writer"); holdout1-8 are now spent and may serve as dev questions. `holdout9` is sealed: nobody
 # has run the assistant on it; it is kept for measuring the next writer change once.
 HOLDOUTS = {
     "holdout": REPO_ROOT / "evals" / "questions_holdout.jsonl",
@@ -27,6 +27,7 @@ HOLDOUTS = {
     "holdout6": REPO_ROOT / "evals" / "questions_holdout6.jsonl",
     "holdout7": REPO_ROOT / "evals" / "questions_holdout7.jsonl",
     "holdout8": REPO_ROOT / "evals" / "questions_holdout8.jsonl",
+    "holdout9": REPO_ROOT / "evals" / "questions_holdout9.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
