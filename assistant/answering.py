@@ -22,7 +22,7 @@ from assistant.answer_types import (
 )
 from assistant.citations import Claim
 from assistant.records import Passage
-from assistant.text import content_terms, is_list_question, proper_terms, words
+from assistant.text import asked_names, content_terms, is_list_question, proper_terms, words
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
@@ -144,7 +144,7 @@ class ExtractiveWriter:
                 return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
             best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
-        missing = [term for term in proper_terms(question) if not _named_in(term, passage_text)]
+        missing = [term for term in asked_names(question) if not _named_in(term, passage_text)]
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
         anchors = _specific_names(question, passages)
@@ -344,8 +344,10 @@ def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_
 
 
 def _named_in(name: str, text: str) -> bool:
-    """Whether ``text`` (lower-cased) names ``name``, or the country of a nationality ("italian" -> "italy")."""
-    return name in text or DEMONYMS.get(name, name) in text
+    """Whether ``text`` (lower-cased) names ``name``, in the singular ("the basques" -> "basque"), or the country
+    of a nationality ("italian" -> "italy")."""
+    singular = name.removesuffix("s") if len(name) > 3 else name
+    return singular in text or DEMONYMS.get(name, name) in text
 
 
 def _context(chunk: Chunk) -> str:

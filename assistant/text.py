@@ -53,14 +53,27 @@ def is_list_question(question: str) -> bool:
 
 def proper_terms(question: str) -> list[str]:
     """Capitalised words and acronyms inside a question (names, places, programmes), lower-cased."""
-    tokens = _WORD.findall(question)
+    return [name for _, name in _proper_tokens(question)]
+
+
+_OWN = re.compile(r"\b(?:our|my)\s+(?:[\w’'-]+\s+)?$", re.IGNORECASE)
+
+
+def asked_names(question: str) -> list[str]:
+    """The question's names minus those the asker gives their own things ("our ICT cluster", "my Horizon team"):
+    the documents need not mention the asker's own cluster to answer about cross-cluster work."""
+    return [name for start, name in _proper_tokens(question) if not _OWN.search(question[:start])]
+
+
+def _proper_tokens(question: str) -> list[tuple[int, str]]:
+    """(offset, lower-cased name) of each capitalised word or acronym inside ``question``."""
     found = []
-    for index, token in enumerate(tokens):
-        bare = re.sub(r"[’']s$", "", token).strip("’'-")
+    for index, match in enumerate(_WORD.finditer(question)):
+        bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")
         bare = re.sub(r"^([A-Z0-9]{2,})s$", r"\1", bare)  # a plural acronym: "IPCEIs" is found as "IPCEI"
         if index == 0 or len(bare) < 2 or not bare[0].isupper():
             continue
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:
             continue
-        found.append(bare.lower())
+        found.append((match.start(), bare.lower()))
     return found

@@ -11,7 +11,7 @@ from assistant.answer_types import (
     has_count_of,
     question_constraints,
 )
-from assistant.text import proper_terms
+from assistant.text import asked_names, proper_terms
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,10 @@ def test_years_and_countries_constrain_the_answer() -> None:
 
 def test_a_plural_acronym_is_looked_for_in_the_singular() -> None:
     assert proper_terms("Besides IPCEIs, which alliances could clusters foster?") == ["ipcei"]
+
+
+def test_the_askers_own_things_are_not_names_the_documents_must_mention() -> None:
+    question = "We want our ICT cluster and my Horizon team to work with Biosaxony. What is the biggest challenge?"
+    assert proper_terms(question) == ["ict", "horizon", "biosaxony"]
+    assert asked_names(question) == ["biosaxony"]
+    assert asked_names("Which ICT cluster works with our region?") == ["ict"]

@@ -231,3 +231,18 @@ def test_the_sentence_after_the_lead_completes_the_answer(shared_assistant) -> N
     assert quotes[0].startswith(lead), answer.text
     assert any(q.startswith(after) for q in quotes), answer.text
     assert quotes.index(next(q for q in quotes if q.startswith(after))) == 1  # read in the document's order
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Bug (fresh set 8): "the documents found do not mention ict" - the asker's own cluster, not the subject.
+        "Our Lisbon cluster is setting up monitoring. Which indicators should regions choose?",
+        # Bug (fresh set 8): "the documents found do not mention basques" - the text says "Basque".
+        "What do the Pomeranians finance with their seed fund?",
+    ],
+)
+def test_a_question_is_not_refused_for_the_askers_own_names_or_a_plural(shared_assistant, question: str) -> None:
+    answer = shared_assistant.ask(question)
+
+    assert not answer.abstained, answer.abstention_reason
