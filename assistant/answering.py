@@ -199,7 +199,8 @@ class ExtractiveWriter:
         pool = [c for c in candidates if not c.is_item and c.score >= best.score - self.settings.margin]
         chosen = [best]
         budget = self.settings.max_words - len(words(best.sentence.text))
-        if is_list_question(question):
+        # A lead-in that ends with a colon ("… five challenges for clusters, namely:") is never quoted without its list.
+        if is_list_question(question) or best.sentence.text.rstrip().endswith(":"):
             items = _fit_list(self._list(best, candidates), budget)
             chosen += items
             budget -= sum(len(words(i.sentence.text)) for i in items)

@@ -208,6 +208,18 @@ def test_a_list_that_runs_over_a_passage_boundary_is_given_whole(broadband_assis
     assert all(c.quote in c.chunk.text for c in answer.citations)
 
 
+def test_a_lead_in_ending_with_a_colon_brings_its_list_whatever_the_question_says(broadband_assistant) -> None:
+    """Bug (fresh set 8, "What problems did COVID create for clusters?"): a question not worded as a list question
+    was answered with the lead-in alone, "… five challenges for clusters …, namely: [1]", and one item."""
+    question = "What is holding back rural broadband, according to the working group on connectivity?"
+    answer = broadband_assistant.ask(question)
+
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].quote.endswith("namely:"), answer.text
+    for head, _ in BROADBAND_BARRIERS:
+        assert f"- {head} [" in answer.text
+
+
 def test_an_answer_quotes_no_question_the_document_asks_itself(broadband_assistant) -> None:
     answer = broadband_assistant.ask("How were the six barriers chosen?")
 
