@@ -28,6 +28,7 @@ HOLDOUTS = {
     "holdout7": REPO_ROOT / "evals" / "questions_holdout7.jsonl",
     "holdout8": REPO_ROOT / "evals" / "questions_holdout8.jsonl",
     "holdout9": REPO_ROOT / "evals" / "questions_holdout9.jsonl",
+    "holdout10": REPO_ROOT / "evals" / "questions_holdout10.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
