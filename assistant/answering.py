@@ -5,8 +5,9 @@ Sentence vectors were computed at ingest, so scoring is a matrix product: the an
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -55,6 +56,7 @@ class WriterSettings:
     redundancy: float = 0.85
     min_similarity: float = 0.45
     typed_pool: int = 3
+    title_weight: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,16 @@ class _Candidate:
 class ExtractiveWriter:
     """Answers with the best few non-redundant sentences of the top passages, or abstains."""
 
-    def __init__(self, sentences: SentenceSource, settings: WriterSettings | None = None) -> None:
+    def __init__(
+        self,
+        sentences: SentenceSource,
+        settings: WriterSettings | None = None,
+        embed_title: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
         self.sentences = sentences
         self.settings = settings or WriterSettings()
+        # Titles are few (one per document) and repeat, so each is embedded once per process.
+        self.embed_title = functools.lru_cache(maxsize=4096)(embed_title) if embed_title else None
 
     def write(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
         """Compose a draft answer to ``question`` from ``passages`` (best first)."""
@@ -118,11 +127,21 @@ class ExtractiveWriter:
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = len(question_terms & terms) / max(1, len(question_terms))
             score = (
-                float(similarity) + self.settings.keyword_weight * overlap + self.settings.rank_weight / passage.rank
+                float(similarity)
+                + self.settings.keyword_weight * overlap
+                + self.settings.rank_weight / passage.rank
+                - self.settings.title_weight * self._title_similarity(vector, passage.chunk.title)
             )
             support = max(float(similarity), passage.dense_score or 0.0)
             candidates.append(_Candidate(sentence, passage, score, float(similarity), support, vector, is_item))
         return candidates
+
+    def _title_similarity(self, vector: np.ndarray, title: str) -> float:
+        """How much a sentence just restates what its document is about: "… the innovation audit is a programme to
+        assess …" matches any question about the audit but answers few ("Did the audit lead to anything concrete?")."""
+        if self.embed_title is None or not title:
+            return 0.0
+        return float(vector @ self.embed_title(title))
 
     def _judge(
         self, question: str, best: _Candidate, candidates: list[_Candidate], passages: Sequence[Passage]

@@ -52,7 +52,7 @@ class Assistant:
             )
         self.embedder = load_embedder(cache_dir=config.model_cache)
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
-        self.writer = ExtractiveWriter(self.store, settings)
+        self.writer = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
         self.reference_writer = TopCosineWriter(self.store)
 
     def ask(

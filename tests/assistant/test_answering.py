@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering import ExtractiveWriter, WriterSettings
 from assistant.service import NOT_COVERED
 from ingest.embedding import MiniLMEmbedder
 from tests.assistant.conftest import (
@@ -125,7 +126,8 @@ def test_an_unanswerable_question_on_an_adjacent_topic_abstains_listing_the_near
 
 def test_the_answer_step_embeds_only_the_question(shared_assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sentence vectors come from the index: one text (the question) is embedded per ask, however many
-    sentences the retrieved passages hold."""
+    sentences the retrieved passages hold; a document's title is embedded once per process, when first met."""
+    questions = ["What are the stages of the programme?", "What cluster programme does Finland run?"]
     embedded: list[str] = []
     real_embed = MiniLMEmbedder.embed
 
@@ -134,12 +136,18 @@ def test_the_answer_step_embeds_only_the_question(shared_assistant, monkeypatch:
         return real_embed(self, texts, **kwargs)
 
     monkeypatch.setattr(MiniLMEmbedder, "embed", counting_embed)
+    for question in questions:
+        shared_assistant.ask(question)
+    titles = [text for text in embedded if text not in questions]
+    assert len(titles) == len(set(titles))
+    assert set(titles) <= {d.title for d in shared_assistant.documents()}
+    embedded.clear()
 
-    answer = shared_assistant.ask("What are the stages of the programme?")
-    shared_assistant.ask("What cluster programme does Finland run?")
+    answer = shared_assistant.ask(questions[0])
+    shared_assistant.ask(questions[1])
 
     assert not answer.abstained
-    assert embedded == ["What are the stages of the programme?", "What cluster programme does Finland run?"]
+    assert embedded == questions
 
 
 def test_timings_add_up(shared_assistant) -> None:
@@ -258,3 +266,23 @@ def test_a_question_is_not_refused_for_the_askers_own_names_or_a_plural(shared_a
     answer = shared_assistant.ask(question)
 
     assert not answer.abstained, answer.abstention_reason
+
+
+def test_a_sentence_that_restates_its_documents_title_scores_lower(shared_assistant) -> None:
+    """A record's opening sentence ("… the innovation audit is a programme to assess …") matches any question about
+    the record; 0.1 × its cosine to the title is taken off so that a sentence saying something more can lead."""
+    question = "Did the Pomeranian Seed Fund achieve anything concrete?"
+    vector = shared_assistant.embedder.embed_query(question)
+    passages = shared_assistant.ask(question).retrieved[:5]
+    plain = ExtractiveWriter(shared_assistant.store, WriterSettings(title_weight=0.0))
+    writer = ExtractiveWriter(shared_assistant.store, WriterSettings(), shared_assistant.embedder.embed_query)
+
+    before = {c.sentence.sentence_id: c for c in plain._score(question, vector, passages)}
+    after = writer._score(question, vector, passages)
+
+    assert after and len(after) == len(before)
+    for candidate in after:
+        title = shared_assistant.embedder.embed_query(candidate.passage.chunk.title)
+        expected = before[candidate.sentence.sentence_id].score - 0.1 * float(candidate.vector @ title)
+        assert candidate.score == pytest.approx(expected, abs=1e-6)
+    assert len({c.passage.chunk.title for c in after}) > 1  # several documents, several titles
