@@ -133,6 +133,22 @@ _PLACE = re.compile(
 YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
+# Where a two-part question's second ask begins: "…, and what does …", "…? Which …".
+_NEXT_ASK = re.compile(
+    r"(?:,\s*and|\?|;)\s+(?=(?:what|which|who|whom|where|when|how|why|is|are|does|do|did|was|were|can)\b)",
+    re.IGNORECASE,
+)
+
+
+def typed_part(question: str) -> str:
+    """The ask of a two-part question that names the kind of fact wanted, with everything before it ("Santara
+    Valley: how much was invested …" of "…, and what does the MITA contributor say …?"); else the whole question."""
+    parts = _NEXT_ASK.split(question)
+    if len(parts) < 2:
+        return question
+    return next((part for part in parts if expected_answer_type(part) or counted_nouns(part)), question)
+
+
 def expected_answer_type(question: str) -> str | None:
     """The kind of fact asked for: project, percent, money, number, frequency, duration, date, person, place, or
     None."""

@@ -20,6 +20,7 @@ from assistant.answer_types import (
     has_answer_type,
     has_count_of,
     question_constraints,
+    typed_part,
 )
 from assistant.citations import Claim
 from assistant.records import Passage
@@ -175,6 +176,9 @@ class ExtractiveWriter:
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
             return "", best
+        # In a two-part question the fact asked for is about the names of its own part, not the other part's.
+        scope = _plain(typed_part(question))
+        anchors = [a for a in anchors if _named_in(a, scope)]
         return self._typed_lead(question, answer_type, nouns, anchors, candidates, best)
 
     def _typed_lead(

@@ -10,6 +10,7 @@ from assistant.answer_types import (
     has_answer_type,
     has_count_of,
     question_constraints,
+    typed_part,
 )
 from assistant.text import asked_names, proper_terms
 
@@ -138,3 +139,19 @@ def test_the_askers_own_things_are_not_names_the_documents_must_mention() -> Non
     assert proper_terms(question) == ["ict", "horizon", "biosaxony"]
     assert asked_names(question) == ["biosaxony"]
     assert asked_names("Which ICT cluster works with our region?") == ["ict"]
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        (
+            "Santara Valley: how much was invested to get it started, and what does the MITA expert say matters?",
+            "Santara Valley: how much was invested to get it started",
+        ),
+        ("What does the MITA expert say? How many firms joined?", "How many firms joined?"),
+        ("How many projects did the seed fund finance?", "How many projects did the seed fund finance?"),
+        ("What is the fund, and what does it do?", "What is the fund, and what does it do?"),  # no typed part
+    ],
+)
+def test_the_typed_part_of_a_two_part_question(question: str, part: str) -> None:
+    assert typed_part(question) == part

@@ -286,3 +286,13 @@ def test_a_sentence_that_restates_its_documents_title_scores_lower(shared_assist
         expected = before[candidate.sentence.sentence_id].score - 0.1 * float(candidate.vector @ title)
         assert candidate.score == pytest.approx(expected, abs=1e-6)
     assert len({c.passage.chunk.title for c in after}) > 1  # several documents, several titles
+
+
+def test_a_two_part_questions_figure_is_not_required_next_to_the_other_parts_names(shared_assistant) -> None:
+    """Bug (fresh set 9): "Santara Valley: how much was invested …, and what does the MITA contributor say …?" was
+    refused with "no passage gives the money for mita": the amount had to stand next to the other part's name."""
+    question = "How many projects did the Pomeranian Seed Fund finance, and what does the Andalusian Energy Agency do?"
+    answer = shared_assistant.ask(question)
+
+    assert not answer.abstained, answer.abstention_reason
+    assert FIGURE_SENTENCE in cited_quotes(answer), answer.text
