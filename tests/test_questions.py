@@ -29,6 +29,7 @@ HOLDOUTS = {
     "holdout8": REPO_ROOT / "evals" / "questions_holdout8.jsonl",
     "holdout9": REPO_ROOT / "evals" / "questions_holdout9.jsonl",
     "holdout10": REPO_ROOT / "evals" / "questions_holdout10.jsonl",
+    "holdout11": REPO_ROOT / "evals" / "questions_holdout11.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
