@@ -50,7 +50,7 @@ ANSWER_TYPES = (
             r"\bhow much\b.*\b(?:cost|spen[dt]|fund\w*|budget|financ\w*|money|paid|pay|invest\w*|euros?|dollars?"
             r"|worth)\b"
             # "What was the total EU budget …", "Is there a fee for …", "What would a start-up have to pay …"
-            r"|\bwhat (?:was|is|were|are) the (?:[\w-]+ ){0,3}?(?:budget|cost|price|fee|amount|funding)\b"
+            r"|\bwhat(?: was| is| were| are|[’']s) the (?:[\w-]+ ){0,3}?(?:budget|cost|price|fee|amount|funding)\b"
             # "What was the value of the vouchers …", "What is the maximum voucher …" (not "the value of clusters")
             rf"|\bvalue of (?:the |a |an |each |one )?(?:[\w-]+ )?{_AWARDS}"
             rf"|\b(?:maximum|minimum|top|largest) (?:[\w-]+ )?{_AWARDS}"
@@ -167,6 +167,7 @@ def has_answer_type(text: str, answer_type: str | None, question: str = "") -> b
         found = (m.group(1) or m.group(2) or ("" if city_level else m.group(3)) for m in _PLACE.finditer(text))
         places = _new_names(found, question)
         places = [p for p in places if not p.isupper()]  # acronyms name organisations and fields (ICT), not places
+        places = [p for p in places if not re.match(rf"(?:{_MONTHS})\b", p, re.I)]  # "in June 2021" is a date
         if re.search(rf"\b{_SUBNATIONAL}\b", question, re.I):
             places = [p for p in places if p.lower() not in COUNTRIES]
         return bool(places)
@@ -197,14 +198,16 @@ def question_constraints(question: str) -> list[str]:
 
 
 _COUNT_QUESTION = re.compile(
-    r"\bhow many\s+(?:of\s+(?:the|these|those|its|their)\s+)?(?:[\d.,]+\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE
+    r"\b(?:how many|(?:minimum|maximum|total|exact) number of)\s+(?:of\s+(?:the|these|those|its|their)\s+)?"
+    r"(?:[\d.,]+\s+)?([\w-]+)(?:\s+([\w-]+))?",
+    re.IGNORECASE,
 )
 _NUMBER_TOKEN = re.compile(rf"^(?:\d[\d.,]*%?|{'|'.join(_NUMBER_WORDS.split())})$", re.IGNORECASE)
 COUNT_WINDOW = 4
 
 
 def counted_nouns(question: str) -> set[str]:
-    """Stems of what a 'how many X' question counts (the one or two words after 'how many')."""
+    """Stems of what a 'how many X' (or 'minimum number of X') question counts: the one or two words after."""
     match = _COUNT_QUESTION.search(question)
     if not match:
         return set()

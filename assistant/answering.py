@@ -168,7 +168,9 @@ class ExtractiveWriter:
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
         anchors = _specific_names(question, passages)
-        answer_type, nouns = expected_answer_type(question), counted_nouns(question)
+        # "Has the strategy been adopted yet, and when did the city approve it?" asks for a date in its second part.
+        asked = typed_part(question)
+        answer_type, nouns = expected_answer_type(asked), counted_nouns(asked)
         if not (answer_type or nouns):
             # "What does Upper Austria fund?" is not answered by a sentence that lists Upper Austria among others
             # (unless the question lists names itself).

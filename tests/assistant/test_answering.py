@@ -296,3 +296,12 @@ def test_a_two_part_questions_figure_is_not_required_next_to_the_other_parts_nam
 
     assert not answer.abstained, answer.abstention_reason
     assert FIGURE_SENTENCE in cited_quotes(answer), answer.text
+
+
+def test_a_second_ask_for_a_date_the_documents_do_not_give_is_not_answered(shared_assistant) -> None:
+    """Bug (fresh set 9): "Has Szombathely's strategy been adopted yet, and when did the city approve it?" was
+    answered with "… is currently designing its strategy": only a question that starts with "when" asked for a date."""
+    answer = shared_assistant.ask("Is the Pomeranian Seed Fund still running, and when did it start?")
+
+    assert answer.abstained, answer.text
+    assert "date" in answer.abstention_reason
