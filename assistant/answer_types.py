@@ -140,6 +140,21 @@ _NEXT_ASK = re.compile(
 )
 
 
+# "Has the strategy been adopted yet?", "Is the programme still open?", "Did they go on to …?": what happened after
+# the documents were written, which they cannot say.
+_LATER_EVENTS = re.compile(
+    r"\byet\b(?! to\b)|\bso far\b|\bgo on to\b|\bmade permanent\b|\bsince then\b"
+    r"|\b(?:updated|changed|revised|renewed)\b(?: [\w-]+){0,6} since\b"
+    r"|\bstill (?:open|running|available|active|in place|operating|funded|going)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_later_events(question: str) -> bool:
+    """Whether ``question`` asks what has happened since the documents were written (adopted yet, still open)."""
+    return bool(_LATER_EVENTS.search(question))
+
+
 def typed_part(question: str) -> str:
     """The ask of a two-part question that names the kind of fact wanted, with everything before it ("Santara
     Valley: how much was invested …" of "…, and what does the MITA contributor say …?"); else the whole question."""

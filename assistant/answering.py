@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.answer_types import (
     DEMONYMS,
+    asks_about_later_events,
     counted_nouns,
     expected_answer_type,
     has_answer_type,
@@ -167,6 +168,8 @@ class ExtractiveWriter:
         missing = [term for term in asked_names(question) if not _named_in(term, passage_text)]
         if missing:
             return f"the documents found do not mention {', '.join(missing)}", best
+        if asks_about_later_events(question):
+            return "the documents describe the situation when they were written, not what has happened since", best
         anchors = _specific_names(question, passages)
         # "Has the strategy been adopted yet, and when did the city approve it?" asks for a date in its second part.
         asked = typed_part(question)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer_types import (
+    asks_about_later_events,
     counted_nouns,
     expected_answer_type,
     has_answer_type,
@@ -167,3 +168,22 @@ def test_a_month_is_not_a_place() -> None:
     question = "Which regions did the peers come from?"
     assert not has_answer_type("The peer review took place in June 2021.", "place", question)
     assert has_answer_type("The peers came from Flanders and Upper Austria.", "place", question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Has Szombathely adopted its 2030 strategy yet?", True),
+        ("Is the Cluster Excellence Programme still open for applications?", True),
+        ("Did the city go on to join an Interreg Europe project?", True),
+        ("Was the voucher pilot made permanent after the pilot phase?", True),
+        ("Has the Commission updated the strategy since March 2020?", True),
+        ("How many companies have gone through the audit so far?", True),
+        ("How many customers had yet to receive the service?", False),  # "yet to": not later events
+        ("Which players went on to coach a team?", False),  # what the text tells, not what came after it
+        ("Who has elected the mayor since 1990?", False),
+        ("Is cluster policy still relevant for small regions?", False),
+    ],
+)
+def test_a_question_about_what_happened_after_the_documents(question: str, expected: bool) -> None:
+    assert asks_about_later_events(question) is expected

@@ -301,7 +301,17 @@ def test_a_two_part_questions_figure_is_not_required_next_to_the_other_parts_nam
 def test_a_second_ask_for_a_date_the_documents_do_not_give_is_not_answered(shared_assistant) -> None:
     """Bug (fresh set 9): "Has Szombathely's strategy been adopted yet, and when did the city approve it?" was
     answered with "… is currently designing its strategy": only a question that starts with "when" asked for a date."""
-    answer = shared_assistant.ask("Is the Pomeranian Seed Fund still running, and when did it start?")
+    answer = shared_assistant.ask("What does the Pomeranian Seed Fund support, and when did it start?")
 
     assert answer.abstained, answer.text
     assert "date" in answer.abstention_reason
+
+
+def test_a_question_about_what_has_happened_since_is_not_answered(shared_assistant) -> None:
+    """Bug (fresh sets 7-9): "Has Szombathely adopted its 2030 strategy yet?" was answered with "… is currently
+    designing its economic development strategy": the documents are a snapshot and cannot say what came after."""
+    answer = shared_assistant.ask("Is the Pomeranian Seed Fund still running?")
+
+    assert answer.abstained, answer.text
+    assert "since" in answer.abstention_reason
+    assert answer.nearest[0].doc_id == SEED_DOC
