@@ -59,6 +59,16 @@ ANSWER_TYPES = (
         ),
     ),
     ("number", re.compile(r"\bhow (?:much|many)\b|\bwhat (?:number|amount)\b|\bhow (?:large|big)\b", re.I)),
+    # "How does our region apply for a matchmaking session?", "Is there an online form?"
+    (
+        "procedure",
+        re.compile(
+            r"\bhow (?:do|does|can|should|could) (?:[\w-]+ ){1,3}?"
+            r"(?:(?:apply|register|sign up)(?: for\b|\s*[?,])|request|book)"
+            r"|\bis there an? (?:[\w-]+ )?(?:form|application)\b",
+            re.I,
+        ),
+    ),
     ("frequency", re.compile(r"\bhow (?:often|frequently)\b|\bat what (?:interval|frequency)\b", re.I)),
     # "How long does a session last?" asks for a duration; "How long is the questionnaire?" does not.
     (
@@ -104,6 +114,10 @@ _PATTERNS = {
     "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
     "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
     "number": HAS_NUMBER,
+    "procedure": re.compile(
+        r"\b(?:appl(?:y|ies|ied|ying|ications?)|forms?|submit\w*|regist\w*|contact\w*|request\w*|call for|sign up)\b",
+        re.I,
+    ),
     # "twice a year", "every two years", "once per quarter", "annually"
     "frequency": re.compile(
         r"\b(?:once|twice|thrice|\w+ times) (?:a|an|per|each|every) (?:day|week|month|quarter|semester|year)\b"
@@ -165,8 +179,8 @@ def typed_part(question: str) -> str:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """The kind of fact asked for: project, percent, money, number, frequency, duration, date, person, place, or
-    None."""
+    """The kind of fact asked for: project, percent, money, number, procedure, frequency, duration, date, person,
+    place, or None."""
     return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
 
 

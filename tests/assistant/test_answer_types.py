@@ -47,6 +47,9 @@ from assistant.text import asked_names, proper_terms
         ("Which organisations manage the seven clusters?", "person"),
         ("Which department of the regional government runs the programme?", "person"),
         ("How often is the cluster mapping data updated?", "frequency"),
+        ("How does our region apply for a matchmaking session?", "procedure"),
+        ("Is there an online form?", "procedure"),
+        ("How do regions apply smart specialisation principles?", None),  # "apply" as in use
         # Found among fresh set 9's misses after its one run.
         ("What's the typical annual budget of a cluster organisation?", "money"),
         ("How frequently should we report our indicators?", "frequency"),
@@ -187,3 +190,10 @@ def test_a_month_is_not_a_place() -> None:
 )
 def test_a_question_about_what_happened_after_the_documents(question: str, expected: bool) -> None:
     assert asks_about_later_events(question) is expected
+
+
+def test_how_to_apply_is_answered_by_a_procedure() -> None:
+    question = "How do we apply for a voucher?"
+    assert has_answer_type("Applications are submitted through the online form.", "procedure", question)
+    assert has_answer_type("Please contact us through our on-demand policy helpdesk.", "procedure", question)
+    assert not has_answer_type("The scheme supports start-ups at three readiness levels.", "procedure", question)
