@@ -65,6 +65,14 @@ def asked_names(question: str) -> list[str]:
     return [name for start, name in _proper_tokens(question) if not _OWN.search(question[:start])]
 
 
+_SENTENCE_END = re.compile(r"[.?!]\s+$")
+
+
+def _is_acronym(word: str) -> bool:
+    """ "INNOSUP-1", "S3", "CLUSTERFY", "NOI": a name wherever it stands."""
+    return sum(c.isupper() or c.isdigit() for c in word) >= 2
+
+
 def _proper_tokens(question: str) -> list[tuple[int, str]]:
     """(offset, lower-cased name) of each capitalised word or acronym inside ``question``."""
     found = []
@@ -73,6 +81,8 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
         bare = re.sub(r"^([A-Z0-9]{2,})s$", r"\1", bare)  # a plural acronym: "IPCEIs" is found as "IPCEI"
         if index == 0 or len(bare) < 2 or not bare[0].isupper():
             continue
+        if _SENTENCE_END.search(question[: match.start()]) and not _is_acronym(bare):
+            continue  # "… working together. According to …": a capital that starts a sentence names nothing
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:
             continue
         found.append((match.start(), bare.lower()))

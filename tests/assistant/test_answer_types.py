@@ -197,3 +197,10 @@ def test_how_to_apply_is_answered_by_a_procedure() -> None:
     assert has_answer_type("Applications are submitted through the online form.", "procedure", question)
     assert has_answer_type("Please contact us through our on-demand policy helpdesk.", "procedure", question)
     assert not has_answer_type("The scheme supports start-ups at three readiness levels.", "procedure", question)
+
+
+def test_a_capital_that_starts_a_later_sentence_is_not_a_name() -> None:
+    """Bug (fresh set 10): "… working together. According to the Saxon expert …" was refused with "the documents
+    found do not mention according"."""
+    question = "We want our clusters to work together. According to the Saxon expert, what matters? NOI AG agrees."
+    assert proper_terms(question) == ["saxon", "noi", "ag"]
