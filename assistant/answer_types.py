@@ -147,9 +147,10 @@ _PLACE = re.compile(
 YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
-# Where a two-part question's second ask begins: "…, and what does …", "…? Which …".
+# Where a two-part question's second ask begins: "…, and what does …", "… and how many …", "…? Which …".
 _NEXT_ASK = re.compile(
-    r"(?:,\s*and|\?|;)\s+(?=(?:what|which|who|whom|where|when|how|why|is|are|does|do|did|was|were|can)\b)",
+    r"(?:,\s*and|\?|;)\s+(?=(?:what|which|who|whom|where|when|how|why|is|are|does|do|did|was|were|can)\b)"
+    r"|\s+and\s+(?=(?:what|which|who|whom|where|when|how|why)\b)",
     re.IGNORECASE,
 )
 

@@ -155,6 +155,7 @@ def test_the_askers_own_things_are_not_names_the_documents_must_mention() -> Non
             "Santara Valley: how much was invested to get it started",
         ),
         ("What does the MITA expert say? How many firms joined?", "How many firms joined?"),
+        ("What TRL jump did it support and how many firms were involved?", "how many firms were involved?"),
         ("How many projects did the seed fund finance?", "How many projects did the seed fund finance?"),
         ("What is the fund, and what does it do?", "What is the fund, and what does it do?"),  # no typed part
     ],
