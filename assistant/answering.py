@@ -25,7 +25,7 @@ from assistant.answer_types import (
 )
 from assistant.citations import Claim
 from assistant.records import Passage
-from assistant.text import asked_names, content_terms, is_list_question, proper_terms, words
+from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, words
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
@@ -116,7 +116,9 @@ class ExtractiveWriter:
         if not sentences:
             return []
         similarities = vectors @ query_vector
-        question_terms = set(content_terms(question))
+        asked = set(content_terms(asked_sentences(question)))
+        # Context before the question counts half: it names the subject as often as the asker's own situation.
+        weights = {term: 0.5 for term in content_terms(question)} | dict.fromkeys(asked, 1.0)
         # A passage's title and section are part of what each of its sentences says ("It runs three stages").
         context_terms = {p.chunk.chunk_id: set(content_terms(_context(p.chunk))) for p in passages}
         candidates = []
@@ -127,7 +129,7 @@ class ExtractiveWriter:
             if not (is_item or _is_prose(text)) or _is_heading(text, passage.chunk):
                 continue  # a bullet may follow its lead-in; other sentences must be quotable
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
-            overlap = len(question_terms & terms) / max(1, len(question_terms))
+            overlap = sum(w for t, w in weights.items() if t in terms) / max(1.0, sum(weights.values()))
             score = (
                 float(similarity)
                 + self.settings.keyword_weight * overlap

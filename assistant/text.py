@@ -87,3 +87,11 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
             continue
         found.append((match.start(), bare.lower()))
     return found
+
+
+def asked_sentences(question: str) -> str:
+    """The sentences of ``question`` that ask (end with "?"), without the context before them ("We're revising our
+    smart specialisation strategy. In which parts of the S3 process …?"); the whole question if none or all ask."""
+    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else question

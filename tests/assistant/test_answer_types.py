@@ -13,7 +13,7 @@ from assistant.answer_types import (
     question_constraints,
     typed_part,
 )
-from assistant.text import asked_names, proper_terms
+from assistant.text import asked_names, asked_sentences, proper_terms
 
 
 @pytest.mark.parametrize(
@@ -205,3 +205,19 @@ def test_a_capital_that_starts_a_later_sentence_is_not_a_name() -> None:
     found do not mention according"."""
     question = "We want our clusters to work together. According to the Saxon expert, what matters? NOI AG agrees."
     assert proper_terms(question) == ["saxon", "noi", "ag"]
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        (
+            "We're revising our S3. In which parts of the S3 process can clusters help?",
+            "In which parts of the S3 process can clusters help?",
+        ),
+        ("Who manages the fund?", "Who manages the fund?"),
+        ("What is a cluster? Is there a standard definition?", "What is a cluster? Is there a standard definition?"),
+        ("Tell me about the Piedmont clusters.", "Tell me about the Piedmont clusters."),
+    ],
+)
+def test_the_asking_sentences_of_a_question(question: str, asked: str) -> None:
+    assert asked_sentences(question) == asked
