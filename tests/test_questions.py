@@ -30,6 +30,7 @@ HOLDOUTS = {
     "holdout9": REPO_ROOT / "evals" / "questions_holdout9.jsonl",
     "holdout10": REPO_ROOT / "evals" / "questions_holdout10.jsonl",
     "holdout11": REPO_ROOT / "evals" / "questions_holdout11.jsonl",
+    "holdout12": REPO_ROOT / "evals" / "questions_holdout12.jsonl",
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
