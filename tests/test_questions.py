@@ -15,22 +15,13 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
-# Independent sets written by helpers who never ran the assistant: split name -> file. Each was scored once on first
-# use (README, "Answer writer"); holdout1-11 are now spent and may serve as dev questions. `holdout12` is sealed:
-# nobody has run the assistant on it; it is kept for measuring the next writer change once.
+# Independent sets written by helpers who never ran the assistant, every evals/questions_holdout*.jsonl: split name
+# ("holdout7") -> file, in order. Each was scored once on first use (README, "Answer writer"); holdout1-11 are now
+# spent and may serve as dev questions. `holdout12` is sealed: nobody has run the assistant on it; it is kept for
+# measuring the next writer change once.
 HOLDOUTS = {
-    "holdout": REPO_ROOT / "evals" / "questions_holdout.jsonl",
-    "holdout2": REPO_ROOT / "evals" / "questions_holdout2.jsonl",
-    "holdout3": REPO_ROOT / "evals" / "questions_holdout3.jsonl",
-    "holdout4": REPO_ROOT / "evals" / "questions_holdout4.jsonl",
-    "holdout5": REPO_ROOT / "evals" / "questions_holdout5.jsonl",
-    "holdout6": REPO_ROOT / "evals" / "questions_holdout6.jsonl",
-    "holdout7": REPO_ROOT / "evals" / "questions_holdout7.jsonl",
-    "holdout8": REPO_ROOT / "evals" / "questions_holdout8.jsonl",
-    "holdout9": REPO_ROOT / "evals" / "questions_holdout9.jsonl",
-    "holdout10": REPO_ROOT / "evals" / "questions_holdout10.jsonl",
-    "holdout11": REPO_ROOT / "evals" / "questions_holdout11.jsonl",
-    "holdout12": REPO_ROOT / "evals" / "questions_holdout12.jsonl",
+    path.stem.removeprefix("questions_"): path
+    for path in sorted((REPO_ROOT / "evals").glob("questions_holdout*.jsonl"), key=lambda p: (len(p.stem), p.stem))
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
