@@ -116,9 +116,9 @@ class ExtractiveWriter:
         if not sentences:
             return []
         similarities = vectors @ query_vector
-        asked = set(content_terms(asked_sentences(question)))
+        asked_terms = set(content_terms(asked_sentences(question)))
         # Context before the question counts half: it names the subject as often as the asker's own situation.
-        weights = {term: 0.5 for term in content_terms(question)} | dict.fromkeys(asked, 1.0)
+        weights = {term: 0.5 for term in content_terms(question)} | dict.fromkeys(asked_terms, 1.0)
         # A passage's title and section are part of what each of its sentences says ("It runs three stages").
         context_terms = {p.chunk.chunk_id: set(content_terms(_context(p.chunk))) for p in passages}
         candidates = []
@@ -174,8 +174,8 @@ class ExtractiveWriter:
             return "the documents describe the situation when they were written, not what has happened since", best
         anchors = _specific_names(question, passages)
         # "Has the strategy been adopted yet, and when did the city approve it?" asks for a date in its second part.
-        asked = typed_part(question)
-        answer_type, nouns = expected_answer_type(asked), counted_nouns(asked)
+        part = typed_part(question)
+        answer_type, nouns = expected_answer_type(part), counted_nouns(part)
         if not (answer_type or nouns):
             # "What does Upper Austria fund?" is not answered by a sentence that lists Upper Austria among others
             # (unless the question lists names itself).
@@ -184,8 +184,7 @@ class ExtractiveWriter:
                 return f"the documents only list {', '.join(anchors)} among others", best
             return "", best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
-        scope = _plain(typed_part(question))
-        anchors = [a for a in anchors if _named_in(a, scope)]
+        anchors = [a for a in anchors if _named_in(a, _plain(part))]
         return self._typed_lead(question, answer_type, nouns, anchors, candidates, best)
 
     def _typed_lead(

@@ -69,7 +69,7 @@ _SENTENCE_END = re.compile(r"[.?!]\s+$")
 
 
 def _is_acronym(word: str) -> bool:
-    """ "INNOSUP-1", "S3", "CLUSTERFY", "NOI": a name wherever it stands."""
+    """Whether ``word`` is an acronym or a code ("INNOSUP-1", "S3", "NOI"): a name wherever it stands."""
     return sum(c.isupper() or c.isdigit() for c in word) >= 2
 
 
