@@ -1,8 +1,9 @@
 """What kind of fact a question asks for, and whether a sentence holds one: the writer's answerability check.
 
-A question asking for an amount, a share, a date, a count, a project, a person or a place is only answered by
-a sentence that holds such a fact; "Who manages Biosaxony?" is not answered by a sentence that merely names
-Biosaxony. Hand-written because llama-index has no answer-type logic for extractive answers.
+A question asking for an amount, a share, a date, a frequency, a procedure, a count, a project, a person or a place
+is only answered by a sentence that holds such a fact; "Who manages Biosaxony?" is not answered by a sentence that
+merely names Biosaxony. A question about what has happened since the documents were written is not answered from
+them. Hand-written because llama-index has no answer-type logic for extractive answers.
 """
 
 from __future__ import annotations
