@@ -55,7 +55,10 @@ ANSWER_TYPES = (
             # "What was the value of the vouchers …", "What is the maximum voucher …" (not "the value of clusters")
             rf"|\bvalue of (?:the |a |an |each |one )?(?:[\w-]+ )?{_AWARDS}"
             rf"|\b(?:maximum|minimum|top|largest) (?:[\w-]+ )?{_AWARDS}"
-            r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b",
+            r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b"
+            # "How big is the budget for …", "… and what did it cost?"
+            r"|\bhow (?:big|large|high)\b.*\b(?:budget|cost|price|fee|funding)\b"
+            r"|\bwhat (?:did|does|will|would) (?:[\w-]+ ){1,3}?cost\b",
             re.I,
         ),
     ),

@@ -52,6 +52,10 @@ from assistant.text import asked_names, asked_sentences, proper_terms
         ("How do regions apply smart specialisation principles?", None),  # "apply" as in use
         # Found among fresh set 9's misses after its one run.
         ("What's the typical annual budget of a cluster organisation?", "money"),
+        # Found among fresh set 11's misses after its one run.
+        ("How big is the budget for the new instrument?", "money"),
+        ("What did the new facility cost?", "money"),
+        ("How big was the team of peers?", "number"),
         ("How frequently should we report our indicators?", "frequency"),
     ],
 )
