@@ -8,6 +8,8 @@ import re
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from ingest.chunking import sentence_spans
+
 # Words that shape a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how does do did is are was were can could should would tell me
@@ -65,9 +67,6 @@ def asked_names(question: str) -> list[str]:
     return [name for start, name in _proper_tokens(question) if not _OWN.search(question[:start])]
 
 
-_SENTENCE_END = re.compile(r"[.?!]\s+$")
-
-
 def _is_acronym(word: str) -> bool:
     """Whether ``word`` is an acronym or a code ("INNOSUP-1", "S3", "NOI"): a name wherever it stands."""
     return sum(c.isupper() or c.isdigit() for c in word) >= 2
@@ -75,13 +74,14 @@ def _is_acronym(word: str) -> bool:
 
 def _proper_tokens(question: str) -> list[tuple[int, str]]:
     """(offset, lower-cased name) of each capitalised word or acronym inside ``question``."""
+    starts = {start for start, _ in sentence_spans(question)}
     found = []
     for index, match in enumerate(_WORD.finditer(question)):
         bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")
         bare = re.sub(r"^([A-Z0-9]{2,})s$", r"\1", bare)  # a plural acronym: "IPCEIs" is found as "IPCEI"
         if index == 0 or len(bare) < 2 or not bare[0].isupper():
             continue
-        if _SENTENCE_END.search(question[: match.start()]) and not _is_acronym(bare):
+        if match.start() in starts and not _is_acronym(bare):
             continue  # "… working together. According to …": a capital that starts a sentence names nothing
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:
             continue
@@ -92,6 +92,6 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
 def asked_sentences(question: str) -> str:
     """The sentences of ``question`` that ask (end with "?"), without the context before them ("We're revising our
     smart specialisation strategy. In which parts of the S3 process …?"); the whole question if none or all ask."""
-    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
+    sentences = [question[start:end].strip() for start, end in sentence_spans(question)]
     asking = [s for s in sentences if s.endswith("?")]
     return " ".join(asking) if asking and len(asking) < len(sentences) else question
