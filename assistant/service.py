@@ -22,7 +22,6 @@ from ingest.store import Store, open_store
 
 NOT_COVERED = "The documents don't cover this question."
 EXTRACTIVE = "extractive"
-WRITERS = (EXTRACTIVE, TOP2_COSINE)
 
 
 class AnswerWriter(Protocol):
@@ -115,9 +114,10 @@ class Assistant:
         )
 
     def _writer(self, name: str) -> AnswerWriter:
+        # Looked up on each ask, so that a writer set on ``self.writer`` (an LLM backend, a test's) is the one used.
         writers: dict[str, AnswerWriter] = {EXTRACTIVE: self.writer, TOP2_COSINE: self.reference_writer}
         if name not in writers:
-            raise ValueError(f"unknown answer writer {name!r}; use one of {', '.join(WRITERS)}")
+            raise ValueError(f"unknown answer writer {name!r}; use one of {', '.join(writers)}")
         return writers[name]
 
     def _catalogue_filters(self, question: str, filters: Filters | None, writer: str) -> Filters | None:
