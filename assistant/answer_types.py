@@ -58,7 +58,10 @@ ANSWER_TYPES = (
             r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b"
             # "How big is the budget for …", "… and what did it cost?"
             r"|\bhow (?:big|large|high)\b.*\b(?:budget|cost|price|fee|funding)\b"
-            r"|\bwhat (?:did|does|will|would) (?:[\w-]+ ){1,3}?cost\b",
+            r"|\bwhat (?:did|does|will|would) (?:[\w-]+ ){1,3}?cost\b"
+            # "What budget has the Commission earmarked …", "What is each voucher worth?"
+            r"|\bwhat (?:[\w-]+ )?budget (?:has|have|had|did|does|do|is|was|will)\b"
+            r"|\bwhat (?:is|was|are|were) (?:[\w-]+ ){1,5}?worth\b",
             re.I,
         ),
     ),
@@ -70,6 +73,19 @@ ANSWER_TYPES = (
             r"\bhow (?:do|does|can|should|could) (?:[\w-]+ ){1,3}?"
             r"(?:(?:apply|register|sign up)(?: for\b|\s*[?,])|request|book)"
             r"|\bis there an? (?:[\w-]+ )?(?:form|application)\b",
+            re.I,
+        ),
+    ),
+    # A yes/no question about who may take part or draw on a fund: "Can companies from outside the region apply …?",
+    # "Is a cluster allowed to be lead partner …?", "Can our clusters get money from the Just Transition Fund?".
+    # Not "Can SMEs get support from the pôles?", which a sentence saying the pôles support SMEs answers.
+    (
+        "eligibility",
+        re.compile(
+            r"^(?:[^.?]*[.:]\s+)?(?:can|could|may|is|are|do|does)\b.*\b(?:non-EU|non-member|foreign"
+            r"|(?:from|based|located|compan(?:y|ies)|firms?|partners?|organi[sz]ations?|SMEs?|applicants?) outside"
+            r"|from other (?:countries|regions)|allowed|eligible|entitled|permitted|have to"
+            r"|get (?:money|funding|funds|grants?) from)\b",
             re.I,
         ),
     ),
@@ -120,6 +136,13 @@ _PATTERNS = {
     "number": HAS_NUMBER,
     "procedure": re.compile(
         r"\b(?:appl(?:y|ies|ied|ying|ications?)|forms?|submit\w*|regist\w*|contact\w*|request\w*|call for|sign up)\b",
+        re.I,
+    ),
+    # Who may take part, and on what terms.
+    "eligibility": re.compile(
+        r"\b(?:eligib\w*|ineligible|open to|allowed|entitled|permitted|restricted|limited to|reserved for|only|must"
+        r"|required|requirements?|conditions?|regardless|(?:can|may|could|cannot|can[’']t) (?:also |not )?"
+        r"(?:apply|take part|participate|join|benefit|receive|get|use|be))\b",
         re.I,
     ),
     # "twice a year", "every two years", "once per quarter", "annually"
