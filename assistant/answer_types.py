@@ -113,6 +113,31 @@ ANSWER_TYPES = (
         ),
     ),
 )
+# "Which KPIs does Piedmont use …?", "What criteria did the government use …?" ask for things of a kind: a passage
+# that answers speaks of that kind (in the sentence, the one before it, or its title and section); one that speaks
+# only of the subject ("Piedmont established seven clusters …") does not. Hand-written: kind -> words for it.
+_FOCUS_SYNONYMS = {
+    "criteria": "criteria criterion", "indicators": "indicator kpi metric", "kpis": "kpi indicator metric",
+    "steps": "step stage phase", "members": "member", "companies": "company firm enterprise sme",
+    "firms": "firm company enterprise sme", "universities": "university", "faculties": "faculty",
+    "institutes": "institute", "hubs": "hub dih", "peers": "peer expert", "experts": "expert peer",
+    "partners": "partner", "sectors": "sector industry", "technologies": "technology", "plans": "plan",
+    "instruments": "instrument tool", "costs": "cost", "takeaways": "takeaway conclusion lesson",
+    "conclusions": "conclusion takeaway lesson",
+}  # fmt: skip
+_FOCUS_QUESTION = re.compile(
+    r"\b(?:which|what) (?:(?:specific|exact|other|two|three|four|five|six|seven|main|key|concrete|participating"
+    rf"|international|digital innovation|research|cluster) )?({'|'.join(_FOCUS_SYNONYMS)})\b",
+    re.I,
+)
+
+
+def asked_focus(question: str) -> frozenset[str] | None:
+    """Stems that a sentence answering ``question`` must hold when it asks for things of a kind ("which KPIs")."""
+    match = _FOCUS_QUESTION.search(question)
+    return frozenset(stems(_FOCUS_SYNONYMS[match.group(1).lower()].split())) if match else None
+
+
 # The countries of Europe, so that "which region" is not answered by a country name ("… from Denmark").
 COUNTRIES = frozenset(
     """albania andorra austria belgium bosnia bulgaria croatia cyprus czechia denmark estonia finland france germany

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.answer_types import (
     DEMONYMS,
+    asked_focus,
     asks_about_later_events,
     counted_nouns,
     expected_answer_type,
@@ -25,7 +26,7 @@ from assistant.answer_types import (
 )
 from assistant.citations import Claim
 from assistant.records import Passage
-from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, words
+from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, stems, words
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
@@ -58,6 +59,7 @@ class WriterSettings:
     redundancy: float = 0.85
     min_similarity: float = 0.45
     typed_pool: int = 3
+    focus_pool: int = 8  # "Which KPIs …": of 3 / 5 / 8 / all sentences, 8 vetoed most unanswerables and no answer
     title_weight: float = 0.1
 
 
@@ -182,6 +184,10 @@ class ExtractiveWriter:
             listing = anchors and not is_list_question(question) and question.count(",") < 2
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
+            focus = asked_focus(part)
+            strong = _strongest(candidates, self.settings.focus_pool)
+            if focus and not any(focus & set(stems(words(_neighbourhood(c, candidates)))) for c in strong):
+                return "no passage speaks of the kind of thing the question asks for", best
             return "", best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
         anchors = [a for a in anchors if _named_in(a, _plain(part))]
@@ -199,8 +205,7 @@ class ExtractiveWriter:
         """The strongest sentence holding the asked-for kind of fact, about the question's names, years and
         countries; or why there is none."""
         asked = answer_type or "count"
-        strong = sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)
-        strong = strong[: self.settings.typed_pool]
+        strong = _strongest(candidates, self.settings.typed_pool)
         # Sentences that state the fact themselves come first; then those that need their neighbourhood.
         found = [
             index
@@ -293,6 +298,11 @@ class ExtractiveWriter:
         if items and not _is_whole(items[-1].sentence.text):
             items = items[:-1]
         return items
+
+
+def _strongest(candidates: Sequence[_Candidate], count: int) -> list[_Candidate]:
+    """The ``count`` best-scoring sentences (not list items), best first."""
+    return sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)[:count]
 
 
 def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:

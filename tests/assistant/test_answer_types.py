@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer_types import (
+    asked_focus,
     asks_about_later_events,
     counted_nouns,
     expected_answer_type,
@@ -117,6 +118,22 @@ def test_how_often_is_answered_by_a_frequency(sentence: str, expected: bool) -> 
 def test_who_may_take_part_is_answered_by_terms_of_eligibility(sentence: str, expected: bool) -> None:
     question = "Can companies from outside the region apply for the vouchers?"
     assert has_answer_type(sentence, "eligibility", question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which KPIs does Piedmont use to monitor its clusters?", {"kpi", "indic", "metric"}),
+        ("What criteria did the French government use?", {"criteria", "criterion"}),
+        ("Which universities are part of the network?", {"univers"}),
+        ("Which Digital Innovation Hubs can Basque firms use?", {"hub", "dih"}),
+        ("Which company runs the park?", None),  # one name: a person-or-body question, not a kind
+        ("What roles can clusters take on?", None),  # "roles" is no kind of thing to be named
+    ],
+)
+def test_a_question_for_things_of_a_kind_names_the_words_for_that_kind(question: str, expected: set | None) -> None:
+    focus = asked_focus(question)
+    assert (focus if focus is None else set(focus)) == expected
 
 
 def test_a_duration_is_a_span_of_time_or_an_end() -> None:

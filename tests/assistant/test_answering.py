@@ -315,3 +315,29 @@ def test_a_question_about_what_has_happened_since_is_not_answered(shared_assista
     assert answer.abstained, answer.text
     assert "since" in answer.abstention_reason
     assert answer.nearest[0].doc_id == SEED_DOC
+
+
+def test_a_question_about_who_may_take_part_is_not_answered_by_what_the_scheme_does(shared_assistant) -> None:
+    """Spent sets' misses: "Can companies from outside the region apply for InoStartas LT vouchers?" was answered
+    with what the vouchers are for; nothing in the documents says who may apply."""
+    answer = shared_assistant.ask("Can firms from outside Pomerania apply to the Pomeranian Seed Fund?")
+
+    assert answer.abstained, answer.text
+    assert "eligibility" in answer.abstention_reason
+    assert answer.nearest[0].doc_id == SEED_DOC
+
+
+def test_a_question_for_things_of_a_kind_the_passages_never_speak_of_is_not_answered(shared_assistant) -> None:
+    """Spent sets' misses: "Which KPIs does Piedmont use to monitor its seven clusters?" was answered with how
+    Piedmont set up its clusters; no passage speaks of indicators for them."""
+    answer = shared_assistant.ask("What criteria did the Pomeranian Seed Fund use to pick its projects?")
+
+    assert answer.abstained, answer.text
+    assert "kind of thing" in answer.abstention_reason
+
+
+def test_a_question_for_things_of_a_kind_the_passages_speak_of_is_answered(shared_assistant) -> None:
+    answer = shared_assistant.ask("Which steps does theory-based evaluation trace?")
+
+    assert not answer.abstained, answer.abstention_reason
+    assert any("traces the steps" in quote for quote in cited_quotes(answer)), answer.text
