@@ -115,15 +115,14 @@ ANSWER_TYPES = (
 )
 # "Which KPIs does Piedmont use …?", "What criteria did the government use …?" ask for things of a kind: a passage
 # that answers speaks of that kind (in the sentence, the one before it, or its title and section); one that speaks
-# only of the subject ("Piedmont established seven clusters …") does not. Hand-written: kind -> words for it.
+# only of the subject ("Piedmont established seven clusters …") does not. Only kinds whose instances are introduced
+# by name ("the criteria are …", "University of …"): sectors, technologies or companies are often listed without the
+# word ("clusters in Agri-food, Textile, Life Sciences"). Hand-written: kind -> words for it.
 _FOCUS_SYNONYMS = {
     "criteria": "criteria criterion", "indicators": "indicator kpi metric", "kpis": "kpi indicator metric",
-    "steps": "step stage phase", "members": "member", "companies": "company firm enterprise sme",
-    "firms": "firm company enterprise sme", "universities": "university", "faculties": "faculty",
+    "steps": "step stage phase", "members": "member", "universities": "university", "faculties": "faculty",
     "institutes": "institute", "hubs": "hub dih", "peers": "peer expert", "experts": "expert peer",
-    "partners": "partner", "sectors": "sector industry", "technologies": "technology", "plans": "plan",
-    "instruments": "instrument tool", "costs": "cost", "takeaways": "takeaway conclusion lesson",
-    "conclusions": "conclusion takeaway lesson",
+    "takeaways": "takeaway conclusion lesson", "conclusions": "conclusion takeaway lesson",
 }  # fmt: skip
 _FOCUS_QUESTION = re.compile(
     r"\b(?:which|what) (?:(?:specific|exact|other|two|three|four|five|six|seven|main|key|concrete|participating"

@@ -59,7 +59,6 @@ class WriterSettings:
     redundancy: float = 0.85
     min_similarity: float = 0.45
     typed_pool: int = 3
-    focus_pool: int = 8  # "Which KPIs …": of 3 / 5 / 8 / all sentences, 8 vetoed most unanswerables and no answer
     title_weight: float = 0.1
 
 
@@ -185,7 +184,7 @@ class ExtractiveWriter:
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
             focus = asked_focus(part)
-            strong = _strongest(candidates, self.settings.focus_pool)
+            strong = _strongest(candidates, self.settings.typed_pool)
             if focus and not any(focus & set(stems(words(_neighbourhood(c, candidates)))) for c in strong):
                 return "no passage speaks of the kind of thing the question asks for", best
             return "", best

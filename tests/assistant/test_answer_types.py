@@ -129,6 +129,7 @@ def test_who_may_take_part_is_answered_by_terms_of_eligibility(sentence: str, ex
         ("Which Digital Innovation Hubs can Basque firms use?", {"hub", "dih"}),
         ("Which company runs the park?", None),  # one name: a person-or-body question, not a kind
         ("What roles can clusters take on?", None),  # "roles" is no kind of thing to be named
+        ("Which sectors are the Piedmont clusters in?", None),  # listed without the word: "Agri-food, Textile, …"
     ],
 )
 def test_a_question_for_things_of_a_kind_names_the_words_for_that_kind(question: str, expected: set | None) -> None:
