@@ -1,9 +1,10 @@
 """What kind of fact a question asks for, and whether a sentence holds one: the writer's answerability check.
 
-A question asking for an amount, a share, a date, a frequency, a procedure, a count, a project, a person or a place
-is only answered by a sentence that holds such a fact; "Who manages Biosaxony?" is not answered by a sentence that
-merely names Biosaxony. A question about what has happened since the documents were written is not answered from
-them. Hand-written because llama-index has no answer-type logic for extractive answers.
+A question asking for an amount, a share, a date or deadline, a frequency, a procedure, who may take part, a count, a
+project, a person or a place is only answered by a sentence that holds such a fact; "Who manages Biosaxony?" is not
+answered by a sentence that merely names Biosaxony. A question for things of a kind ("which KPIs") is only answered by
+a passage that speaks of that kind. A question about what has happened since the documents were written is not
+answered from them. Hand-written because llama-index has no answer-type logic for extractive answers.
 """
 
 from __future__ import annotations
@@ -95,6 +96,13 @@ ANSWER_TYPES = (
         "duration",
         re.compile(r"\bhow long (?:does|do|did|will|would|can|should|after|before|until|has|have|had)\b", re.I),
     ),
+    # "What's the deadline for applying …?", "When does the first call close?": a closing date, not any date.
+    (
+        "deadline",
+        re.compile(
+            r"\bdeadlines?\b|^\s*when (?:does|do|will|is|are) (?:[\w-]+ ){1,8}?(?:close|closes|open|opens|due)\b", re.I
+        ),
+    ),
     (
         "date",
         re.compile(
@@ -176,6 +184,12 @@ _PATTERNS = {
         r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|biennially)\b",
         re.I,
     ),
+    "deadline": re.compile(
+        rf"\b(?:deadlines?|due|clos(?:e|es|ed|ing)|until|no later than|open (?:from|until|between))\b"
+        rf".*?(?:\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b)"
+        rf"|(?:\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b).*?\b(?:deadlines?|due|clos(?:e|es|ed|ing))\b",
+        re.I,
+    ),
     "date": re.compile(rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{_MONTHS})\b", re.I),
     "duration": re.compile(
         rf"\b(?:\d+(?:[.,]\d+)?|{'|'.join(_NUMBER_WORDS.split())}|a|an|half)[\s-]+(?:full\s+|calendar\s+)?"
@@ -231,8 +245,8 @@ def typed_part(question: str) -> str:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """The kind of fact asked for: project, percent, money, number, procedure, frequency, duration, date, person,
-    place, or None."""
+    """The kind of fact asked for: project, percent, money, number, procedure, eligibility, frequency, duration,
+    deadline, date, person, place, or None."""
     return next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
 
 

@@ -71,6 +71,9 @@ from assistant.text import asked_names, asked_sentences, proper_terms
         ("Can SMEs get support from the pôles de compétitivité?", None),  # answered by what the pôles do
         ("Can Basque firms reach Digital Innovation Hubs outside the Basque Country?", None),  # where, not who
         ("What do cluster organisations have to deliver?", None),  # an obligation asked about, not eligibility
+        ("What's the deadline for applying for a peer review?", "deadline"),
+        ("When does the first call for proposals close?", "deadline"),
+        ("When did the programme start?", "date"),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for(question: str, expected: str | None) -> None:
@@ -135,6 +138,20 @@ def test_who_may_take_part_is_answered_by_terms_of_eligibility(sentence: str, ex
 def test_a_question_for_things_of_a_kind_names_the_words_for_that_kind(question: str, expected: set | None) -> None:
     focus = asked_focus(question)
     assert (focus if focus is None else set(focus)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Applications are open until 15 March 2024.", True),
+        ("The call closes in September.", True),
+        ("The deadline for proposals is 30 June 2022.", True),
+        ("The Policy Learning Platform organised an online peer review in June 2021.", False),  # a date, no closing
+        ("A new instrument is proposed for 2021-2027.", False),
+    ],
+)
+def test_a_deadline_is_a_closing_date(sentence: str, expected: bool) -> None:
+    assert has_answer_type(sentence, "deadline", "When does the call close?") is expected
 
 
 def test_a_duration_is_a_span_of_time_or_an_end() -> None:
