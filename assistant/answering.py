@@ -344,9 +344,11 @@ def _only_listed(names: Sequence[str], candidates: Sequence[_Candidate]) -> bool
 
 
 def _in_enumeration(text: str, names: Sequence[str]) -> bool:
-    """Whether a name stands in a run of at least ``ENUMERATION_ITEMS`` short comma-separated items."""
-    items = [_plain(item) for item in re.split(r",|\band\b", text)]
-    short = [len(words(item)) <= ENUMERATION_ITEM_WORDS for item in items]
+    """Whether a name stands in a run of at least ``ENUMERATION_ITEMS`` short comma-separated items ("and" joins the
+    last two into one item: "Agency for Science, Innovation and Technology (MITA)" is one name, not a list)."""
+    items = [_plain(item) for item in text.split(",")]
+    # "Lower and Upper Austria (Austria)" is a short item: the country in brackets only places it.
+    short = [len(words(re.sub(r"\([^)]*\)", "", item))) <= ENUMERATION_ITEM_WORDS for item in items]
     for index, item in enumerate(items):
         if any(_named_in(n, item) for n in names):
             start, end = index, index

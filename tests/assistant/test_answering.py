@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import ExtractiveWriter, WriterSettings
+from assistant.answering import ExtractiveWriter, WriterSettings, _in_enumeration
 from assistant.service import NOT_COVERED
 from ingest.embedding import MiniLMEmbedder
 from tests.assistant.conftest import (
@@ -341,3 +341,28 @@ def test_a_question_for_things_of_a_kind_the_passages_speak_of_is_answered(share
 
     assert not answer.abstained, answer.abstention_reason
     assert any("traces the steps" in quote for quote in cited_quotes(answer)), answer.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "expected"),
+    [
+        (
+            "Several regions have a long track record, such as Flanders (Belgium), Catalonia (Spain), "
+            "Lower and Upper Austria (Austria), Pomorskie (Poland) and Berlin-Brandenburg (Germany).",
+            "upper austria",
+            True,
+        ),
+        # Bug (fresh set 13): "the documents only list mita among others" - an organisation's name with commas in it
+        # ("Agency for Science, Innovation and Technology") was taken for a list.
+        (
+            "Rima Dijkstra, Agency for Science, Innovation and Technology (MITA), highlights that effective "
+            "science-industry cooperation requires mutual benefits.",
+            "mita",
+            False,
+        ),
+    ],
+)
+def test_a_name_only_listed_among_others_is_told_from_a_name_with_commas(
+    sentence: str, name: str, expected: bool
+) -> None:
+    assert _in_enumeration(sentence, [name]) is expected
