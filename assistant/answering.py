@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -387,6 +388,7 @@ def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_
 def _named_in(name: str, text: str) -> bool:
     """Whether ``text`` (lower-cased) names ``name``, in the singular ("the basques" -> "basque"), or the country
     of a nationality ("italian" -> "italy")."""
+    name = _plain(name)
     singular = name.removesuffix("s") if len(name) > 3 else name
     return singular in text or DEMONYMS.get(name, name) in text
 
@@ -397,7 +399,9 @@ def _context(chunk: Chunk) -> str:
 
 
 def _plain(text: str) -> str:
-    return text.lower().replace("’", "'")
+    """Lower-cased, with plain apostrophes and no accents: "Région Sud" is found as "Region SUD"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def is_quotable(text: str, chunk: Chunk) -> bool:

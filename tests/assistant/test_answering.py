@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import ExtractiveWriter, WriterSettings, _in_enumeration
+from assistant.answering import ExtractiveWriter, WriterSettings, _in_enumeration, _named_in, _plain
 from assistant.service import NOT_COVERED
 from ingest.embedding import MiniLMEmbedder
 from tests.assistant.conftest import (
@@ -366,3 +366,13 @@ def test_a_name_only_listed_among_others_is_told_from_a_name_with_commas(
     sentence: str, name: str, expected: bool
 ) -> None:
     assert _in_enumeration(sentence, [name]) is expected
+
+
+def test_a_name_is_found_whatever_its_accents() -> None:
+    """Bug (fresh set 13): "I'm with Région Sud. Does the brief say anything about what our clusters do on climate?"
+    was refused: the brief's paragraph says "Region SUD", without the accent."""
+    text = _plain("In some regions, such as Region SUD Provence-Alpes-Côte-d’Azur, clusters support climate plans.")
+
+    assert _named_in("région", text)
+    assert _named_in("cote", text)
+    assert not _named_in("occitanie", text)
