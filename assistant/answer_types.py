@@ -285,11 +285,19 @@ def _new_names(names: Iterable[str | None], question: str) -> list[str]:
     return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]
 
 
+# "before its 2015 revision", "after 2015": a year the asked fact is placed against, not the year it is about.
+_REFERENCE_YEAR = re.compile(
+    r"\b(?:before|after|since|until|prior to|following)\s+(?:(?:the|its|their|our|a|an)\s+)?(?:[\w-]+\s+)?"
+    r"(?:1[89]|20)\d{2}\b",
+    re.IGNORECASE,
+)
+
+
 def question_constraints(question: str) -> list[str]:
     """The years and countries a question is about ("in 2019", "in Germany"), lower-cased: the sentence that
     answers it must be about the same."""
     countries = [w for w in words(question) if w in COUNTRIES or w in DEMONYMS]
-    return YEAR.findall(question) + countries
+    return YEAR.findall(_REFERENCE_YEAR.sub("", question)) + countries
 
 
 _COUNT_QUESTION = re.compile(

@@ -203,6 +203,13 @@ def test_years_and_countries_constrain_the_answer() -> None:
     assert question_constraints("Which Italian region hosted the study tour?") == ["italian"]
 
 
+def test_a_year_the_question_counts_from_is_no_constraint() -> None:
+    """Bug (fresh set 13): "How many clusters did Piedmont support before its 2015 revision …?" was refused with "no
+    passage gives the number for 2015": the answer ("Back in 2009, … 12 clusters") is about an earlier year."""
+    assert question_constraints("How many clusters did Piedmont support before its 2015 revision?") == []
+    assert question_constraints("What changed after 2015 in Germany?") == ["germany"]
+
+
 def test_a_plural_acronym_is_looked_for_in_the_singular() -> None:
     assert proper_terms("Besides IPCEIs, which alliances could clusters foster?") == ["ipcei"]
 
