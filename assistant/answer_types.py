@@ -57,6 +57,8 @@ ANSWER_TYPES = (
             rf"|\bvalue of (?:the |a |an |each |one )?(?:[\w-]+ )?{_AWARDS}"
             rf"|\b(?:maximum|minimum|top|largest) (?:[\w-]+ )?{_AWARDS}"
             r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b"
+            # "Does NOI AG charge start-ups a fee …?"
+            r"|\bcharg(?:e|es|ed|ing)\b(?: [\w-]+){0,3} (?:a |any )?(?:fees?|price)\b"
             # "How big is the budget for …", "… and what did it cost?"
             r"|\bhow (?:big|large|high)\b.*\b(?:budget|cost|price|fee|funding)\b"
             r"|\bwhat (?:did|does|will|would) (?:[\w-]+ ){1,3}?cost\b"
@@ -106,7 +108,7 @@ ANSWER_TYPES = (
     (
         "date",
         re.compile(
-            r"^\s*when (?:did|was|were|is|will|does|do|has|had)\b|\b(?:what|which) year\b|\bsince when\b"
+            r"^\s*when (?:did|was|were|is|will|does|do|has|had)\b|^\s*when\s*\?|\b(?:what|which) year\b|\bsince when\b"
             r"|\bdeadline\b|\bwhat date\b",
             re.I,
         ),
