@@ -45,7 +45,8 @@ _AWARDS = r"(?:vouchers?|grants?|subsid(?:y|ies)|loans?|awards?)\b"
 # Tried in this order; the first that matches names the kind of fact asked for.
 ANSWER_TYPES = (
     ("project", re.compile(r"\b(?:which|what) (?:interreg (?:europe )?)?project\b", re.I)),
-    ("percent", re.compile(r"\b(?:share|percentage|proportion|rate)\b", re.I)),
+    # "How much of the budget had to go to SMEs?" asks for a share of it, not an amount.
+    ("percent", re.compile(r"\b(?:share|percentage|proportion|rate)\b|\bhow much of (?:the|its|their|a|an)\b", re.I)),
     (
         "money",
         re.compile(
@@ -55,7 +56,7 @@ ANSWER_TYPES = (
             r"|\bwhat(?: was| is| were| are|[’']s) the (?:[\w-]+ ){0,3}?(?:budget|cost|price|fee|amount|funding)\b"
             # "What was the value of the vouchers …", "What is the maximum voucher …" (not "the value of clusters")
             rf"|\bvalue of (?:the |a |an |each |one )?(?:[\w-]+ )?{_AWARDS}"
-            rf"|\b(?:maximum|minimum|top|largest) (?:[\w-]+ )?{_AWARDS}"
+            rf"|\b(?:maximum|minimum|top|largest) (?:(?!of |for |to )[\w-]+ ){{0,3}}?{_AWARDS}"
             r"|\b(?:is|are) there (?:a |any )?(?:fees?|charges?|costs?)\b|\bhave to pay\b"
             # "Does NOI AG charge start-ups a fee …?"
             r"|\bcharg(?:e|es|ed|ing)\b(?: [\w-]+){0,3} (?:a |any )?(?:fees?|price)\b"
@@ -287,9 +288,9 @@ def _new_names(names: Iterable[str | None], question: str) -> list[str]:
     return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]
 
 
-# "before its 2015 revision", "after 2015": a year the asked fact is placed against, not the year it is about.
+# "before its 2015 revision", "as of August 2021": a year the asked fact is placed against, not the year it is about.
 _REFERENCE_YEAR = re.compile(
-    r"\b(?:before|after|since|until|prior to|following)\s+(?:(?:the|its|their|our|a|an)\s+)?(?:[\w-]+\s+)?"
+    r"\b(?:before|after|since|until|prior to|following|as of)\s+(?:(?:the|its|their|our|a|an)\s+)?(?:[\w-]+\s+)?"
     r"(?:1[89]|20)\d{2}\b",
     re.IGNORECASE,
 )

@@ -385,12 +385,15 @@ def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_
     return candidate.sentence.text
 
 
+_DEMONYM_OF = {country: demonym for demonym, country in DEMONYMS.items()}  # "france" is found as "French"
+
+
 def _named_in(name: str, text: str) -> bool:
     """Whether ``text`` (lower-cased) names ``name``, in the singular ("the basques" -> "basque"), or the country
-    of a nationality ("italian" -> "italy")."""
+    of a nationality ("italian" -> "italy") or the nationality of a country ("france" -> "french")."""
     name = _plain(name)
     singular = name.removesuffix("s") if len(name) > 3 else name
-    return singular in text or DEMONYMS.get(name, name) in text
+    return singular in text or DEMONYMS.get(name, name) in text or _DEMONYM_OF.get(name, name) in text
 
 
 def _context(chunk: Chunk) -> str:

@@ -58,7 +58,13 @@ def proper_terms(question: str) -> list[str]:
     return [name for _, name in _proper_tokens(question)]
 
 
-_OWN = re.compile(r"\b(?:our|my)\s+(?:[\w’'-]+\s+)?$", re.IGNORECASE)
+_OWN = re.compile(
+    r"\b(?:our|my)\s+(?:[\w’'-]+\s+)?$"
+    # "I'm with a German Land ministry", "I work for the Pomorskie regional office": who the asker is.
+    r"|\b(?:I[’']m|I am|we[’']re|we are) (?:with|from|at|in) (?:the |a |an )?(?:[\w’'-]+\s+){0,2}$"
+    r"|\bI work (?:for|at|in) (?:the |a |an )?(?:[\w’'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 
 
 def asked_names(question: str) -> list[str]:

@@ -77,6 +77,10 @@ from assistant.text import asked_names, asked_sentences, proper_terms
         # Found among fresh set 13's misses after its one run.
         ("Does the makerspace charge start-ups a fee?", "money"),
         ("when?", "date"),  # the second ask of "Did the facility open, and when?"
+        # Found among fresh set 14's misses after its one run.
+        ("How much of the budget had to go directly to SMEs?", "percent"),
+        ("What is the maximum InoStartas LT voucher an SME can get?", "money"),
+        ("What is the top priority of the grants?", None),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for(question: str, expected: str | None) -> None:
@@ -211,6 +215,15 @@ def test_a_year_the_question_counts_from_is_no_constraint() -> None:
     passage gives the number for 2015": the answer ("Back in 2009, … 12 clusters") is about an earlier year."""
     assert question_constraints("How many clusters did Piedmont support before its 2015 revision?") == []
     assert question_constraints("What changed after 2015 in Germany?") == ["germany"]
+    assert question_constraints("How many pôles existed as of August 2021?") == []
+
+
+def test_who_the_asker_is_names_nothing_the_documents_must_mention() -> None:
+    """Bug (fresh set 14): "I'm with a German Land ministry and have heard of C3-Saxony. …" was refused with "the
+    documents found do not mention land"."""
+    question = "I'm with a German Land ministry and have heard of C3-Saxony. Which clusters does it link?"
+    assert asked_names(question) == ["c3-saxony"]
+    assert asked_names("I work for the Lombardy region. What does the brief say about Lombardy?") == ["lombardy"]
 
 
 def test_a_plural_acronym_is_looked_for_in_the_singular() -> None:

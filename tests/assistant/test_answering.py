@@ -376,3 +376,13 @@ def test_a_name_is_found_whatever_its_accents() -> None:
     assert _named_in("région", text)
     assert _named_in("cote", text)
     assert not _named_in("occitanie", text)
+
+
+def test_a_country_is_found_as_its_nationality() -> None:
+    """Bug (fresh set 14): "In what year did France start its pôles de compétitivité programme …?" was refused: the
+    sentence says "the French Government launched …"."""
+    text = _plain("In 2005, the French Government launched a national cluster programme.")
+
+    assert _named_in("france", text)
+    assert _named_in("french", text)
+    assert not _named_in("italy", text)
