@@ -226,7 +226,7 @@ _NEXT_ASK = re.compile(
 # "Has the strategy been adopted yet?", "Is the programme still open?", "Did they go on to …?": what happened after
 # the documents were written, which they cannot say.
 _LATER_EVENTS = re.compile(
-    r"\byet\b(?! to\b)|\bso far\b|\bgo on to\b|\bmade permanent\b|\bsince then\b"
+    r"\byet\b(?! to\b)|\bso far\b|\bgo on to\b|\bmade permanent\b|\bsince then\b|\bsince been\b"
     r"|\b(?:updated|changed|revised|renewed)\b(?: [\w-]+){0,6} since\b"
     r"|\bstill (?:open|running|available|active|in place|operating|funded|going)\b",
     re.IGNORECASE,

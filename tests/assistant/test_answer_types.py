@@ -269,6 +269,7 @@ def test_a_month_is_not_a_place() -> None:
     [
         ("Has Szombathely adopted its 2030 strategy yet?", True),
         ("Is the Cluster Excellence Programme still open for applications?", True),
+        ("Has the 2030 strategy since been adopted by the city?", True),  # fresh set 15, after its one run
         ("Did the city go on to join an Interreg Europe project?", True),
         ("Was the voucher pilot made permanent after the pilot phase?", True),
         ("Has the Commission updated the strategy since March 2020?", True),
