@@ -63,6 +63,8 @@ ANSWER_TYPES = (
             # "How big is the budget for …", "… and what did it cost?"
             r"|\bhow (?:big|large|high)\b.*\b(?:budget|cost|price|fee|funding)\b"
             r"|\bwhat (?:did|does|will|would) (?:[\w-]+ ){1,3}?cost\b"
+            # "What funding does a partnership get under COSME?"
+            r"|\bwhat (?:[\w-]+ )?funding (?:does|did|do|will|can|could)\b"
             # "What budget has the Commission earmarked …", "What is each voucher worth?"
             r"|\bwhat (?:[\w-]+ )?budget (?:has|have|had|did|does|do|is|was|will)\b"
             r"|\bwhat (?:is|was|are|were) (?:[\w-]+ ){1,5}?worth\b",
@@ -136,8 +138,9 @@ _FOCUS_SYNONYMS = {
     "takeaways": "takeaway conclusion lesson", "conclusions": "conclusion takeaway lesson",
 }  # fmt: skip
 _FOCUS_QUESTION = re.compile(
-    r"\b(?:which|what) (?:(?:specific|exact|other|two|three|four|five|six|seven|main|key|concrete|participating"
-    rf"|international|digital innovation|research|cluster) )?({'|'.join(_FOCUS_SYNONYMS)})\b",
+    r"\b(?:which|what|list|name) (?:(?:the|all|its|their) )?(?:(?:specific|exact|other|two|three|four|five|six"
+    r"|seven|main|key|concrete|participating|international|digital innovation|research|cluster) )?"
+    rf"({'|'.join(_FOCUS_SYNONYMS)})\b",
     re.I,
 )
 
@@ -263,7 +266,8 @@ def has_answer_type(text: str, answer_type: str | None, question: str = "") -> b
         # A record's Region field answers "which region", not "which city".
         city_level = re.search(r"\b(?:city|cities|town|village|municipality)", question, re.I)
         found = (m.group(1) or m.group(2) or ("" if city_level else m.group(3)) for m in _PLACE.finditer(text))
-        places = _new_names(found, question)
+        # "Region: France (national programme)": the note in brackets is no place.
+        places = _new_names((re.sub(r"\s*\([^)]*\)", "", p) if p else p for p in found), question)
         places = [p for p in places if not p.isupper()]  # acronyms name organisations and fields (ICT), not places
         places = [p for p in places if not re.match(rf"(?:{_MONTHS})\b", p, re.I)]  # "in June 2021" is a date
         if re.search(rf"\b{_SUBNATIONAL}\b", question, re.I):
@@ -283,8 +287,10 @@ def _gives_role(text: str, question: str) -> bool:
 
 
 def _new_names(names: Iterable[str | None], question: str) -> list[str]:
-    """Names with a word the question does not contain (the answer, not the question's own subject)."""
+    """Names with a word the question does not contain (the answer, not the question's own subject); the country of
+    a nationality the question names counts as contained."""
     asked = set(proper_terms(question)) | set(words(question))
+    asked |= {DEMONYMS[w] for w in asked if w in DEMONYMS}  # "the French pôles" are in France
     return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]
 
 

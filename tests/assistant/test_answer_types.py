@@ -81,6 +81,8 @@ from assistant.text import asked_names, asked_sentences, proper_terms
         ("How much of the budget had to go directly to SMEs?", "percent"),
         ("What is the maximum InoStartas LT voucher an SME can get?", "money"),
         ("What is the top priority of the grants?", None),
+        # Found among fresh set 16's misses after its one run.
+        ("What funding does a strategic cluster partnership get under COSME?", "money"),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for(question: str, expected: str | None) -> None:
@@ -140,6 +142,7 @@ def test_who_may_take_part_is_answered_by_terms_of_eligibility(sentence: str, ex
         ("Which company runs the park?", None),  # one name: a person-or-body question, not a kind
         ("What roles can clusters take on?", None),  # "roles" is no kind of thing to be named
         ("Which sectors are the Piedmont clusters in?", None),  # listed without the word: "Agri-food, Textile, …"
+        ("Can you list the steps of the Danish design ladder?", {"step", "stage", "phase"}),  # fresh set 16
     ],
 )
 def test_a_question_for_things_of_a_kind_names_the_words_for_that_kind(question: str, expected: set | None) -> None:
@@ -185,6 +188,15 @@ def test_a_city_is_not_answered_by_a_country_a_region_field_or_an_acronym() -> N
     assert not has_answer_type("Region: northern Netherlands; Country: Netherlands", "place", question)
     assert not has_answer_type("In the Interreg Europe project CLUSTERFY, it grew.", "place", question)
     assert has_answer_type("The park was built in Vilnius, Lithuania.", "place", question)
+
+
+def test_where_a_french_programme_is_based_is_not_answered_by_france() -> None:
+    """Bug (fresh set 16): "Which of the French pôles covers aerospace, and where is it based?" was answered: the
+    record's field "Region: France (national programme)" was taken for a new place."""
+    question = "Which of the French pôles covers aerospace, and where is it based?"
+    assert not has_answer_type("Region: France (national programme); Country: France", "place", question)
+    assert not has_answer_type("The pôles are spread over France.", "place", question)
+    assert has_answer_type("The aerospace pôle is based in Toulouse.", "place", question)
 
 
 def test_a_region_is_answered_by_a_region_field_but_not_by_the_country() -> None:
