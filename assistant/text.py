@@ -85,8 +85,9 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
     for index, match in enumerate(_WORD.finditer(question)):
         bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")
         bare = re.sub(r"^([A-Z0-9]{2,})s$", r"\1", bare)  # a plural acronym: "IPCEIs" is found as "IPCEI"
-        if index == 0 or len(bare) < 2 or not bare[0].isupper():
-            continue
+        bare = re.sub(r"-(?:style|like|type|based|wide|related)$", "", bare, flags=re.I)  # "INNOSUP-style"
+        if index == 0 or len(bare) < 2 or not bare[0].isupper() or re.match(r"I[’'](?:d|m|ve|ll)$", bare):
+            continue  # "I'd like to know …" names nobody
         if match.start() in starts and not _is_acronym(bare):
             continue  # "… working together. According to …": a capital that starts a sentence names nothing
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:

@@ -238,6 +238,12 @@ def test_who_the_asker_is_names_nothing_the_documents_must_mention() -> None:
     assert asked_names("I work for the Lombardy region. What does the brief say about Lombardy?") == ["lombardy"]
 
 
+def test_a_pronoun_and_a_name_with_a_suffix_are_read_as_such() -> None:
+    """Bugs (fresh set 18): refused with "the documents found do not mention i'd" and "… innosup-style"."""
+    assert asked_names("As a board member I'd like to know what strategic governance covers.") == []
+    assert asked_names("We're joining an INNOSUP-style consortium. What went to SMEs?") == ["innosup", "sme"]
+
+
 def test_a_plural_acronym_is_looked_for_in_the_singular() -> None:
     assert proper_terms("Besides IPCEIs, which alliances could clusters foster?") == ["ipcei"]
 
