@@ -112,7 +112,7 @@ ANSWER_TYPES = (
         "date",
         re.compile(
             r"^\s*when (?:did|was|were|is|will|does|do|has|had)\b|^\s*when\s*\?|\b(?:what|which) year\b|\bsince when\b"
-            r"|\bdeadline\b|\bwhat date\b",
+            r"|\bwhat date\b",
             re.I,
         ),
     ),

@@ -185,7 +185,7 @@ class ExtractiveWriter:
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
             focus = asked_focus(part)
-            strong = _strongest(candidates, self.settings.typed_pool)
+            strong = _strongest(candidates, self.settings.typed_pool) if focus else []
             if focus and not any(focus & set(stems(words(_neighbourhood(c, candidates)))) for c in strong):
                 return "no passage speaks of the kind of thing the question asks for", best
             return "", best
@@ -401,9 +401,13 @@ def _context(chunk: Chunk) -> str:
     return context_header(chunk.title, chunk.section, chunk.metadata)
 
 
+@functools.lru_cache(maxsize=8192)  # passages and their sentences recur from question to question
 def _plain(text: str) -> str:
     """Lower-cased, with plain apostrophes and no accents: "Région Sud" is found as "Region SUD"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    lowered = text.lower().replace("’", "'")
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
