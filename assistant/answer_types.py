@@ -167,6 +167,14 @@ DEMONYMS = {
     "portuguese": "portugal", "romanian": "romania", "slovak": "slovakia", "slovenian": "slovenia",
     "spanish": "spain", "swedish": "sweden", "swiss": "switzerland",
 }  # fmt: skip
+_NATIONALITIES = {country: demonym for demonym, country in DEMONYMS.items()}
+
+
+def place_forms(word: str) -> set[str]:
+    """A lower-cased word with its country or nationality: "french" -> {"french", "france"}, and back."""
+    return {word, DEMONYMS.get(word, word), _NATIONALITIES.get(word, word)}
+
+
 _PATTERNS = {
     "project": re.compile(r"\b[A-Z][A-Z0-9.]{3,}\b"),  # Interreg projects go by acronyms: TITTAN, S34GROWTH
     "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
@@ -287,10 +295,10 @@ def _gives_role(text: str, question: str) -> bool:
 
 
 def _new_names(names: Iterable[str | None], question: str) -> list[str]:
-    """Names with a word the question does not contain (the answer, not the question's own subject); the country of
-    a nationality the question names counts as contained."""
+    """Names with a word the question does not contain (the answer, not the question's own subject); a country or
+    nationality the question names in the other form counts as contained."""
     asked = set(proper_terms(question)) | set(words(question))
-    asked |= {DEMONYMS[w] for w in asked if w in DEMONYMS}  # "the French pôles" are in France
+    asked = {form for word in asked for form in place_forms(word)}  # "the French pôles" are in France
     return [n.strip() for n in names if n and set(words(n)) - asked - {"the", "of", "for", "de", "and"}]
 
 

@@ -15,13 +15,13 @@ from typing import Protocol
 import numpy as np
 
 from assistant.answer_types import (
-    DEMONYMS,
     asked_focus,
     asks_about_later_events,
     counted_nouns,
     expected_answer_type,
     has_answer_type,
     has_count_of,
+    place_forms,
     question_constraints,
     typed_part,
 )
@@ -184,9 +184,8 @@ class ExtractiveWriter:
             listing = anchors and not is_list_question(question) and question.count(",") < 2
             if listing and _only_listed(anchors, candidates):
                 return f"the documents only list {', '.join(anchors)} among others", best
-            focus = asked_focus(part)
-            strong = _strongest(candidates, self.settings.typed_pool) if focus else []
-            if focus and not any(focus & set(stems(words(_neighbourhood(c, candidates)))) for c in strong):
+            kind = asked_focus(part)
+            if kind and not _speaks_of(kind, _strongest(candidates, self.settings.typed_pool), candidates):
                 return "no passage speaks of the kind of thing the question asks for", best
             return "", best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
@@ -305,6 +304,11 @@ def _strongest(candidates: Sequence[_Candidate], count: int) -> list[_Candidate]
     return sorted((c for c in candidates if not c.is_item), key=lambda c: c.score, reverse=True)[:count]
 
 
+def _speaks_of(kind: frozenset[str], strong: Sequence[_Candidate], candidates: Sequence[_Candidate]) -> bool:
+    """Whether a strong sentence, the one before it, or its title and section holds a word (stem) for ``kind``."""
+    return any(kind & set(stems(words(_neighbourhood(c, candidates)))) for c in strong)
+
+
 def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """The question's rarest names among the passages, if at most half mention them: what the answer is about.
 
@@ -385,15 +389,12 @@ def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_
     return candidate.sentence.text
 
 
-_DEMONYM_OF = {country: demonym for demonym, country in DEMONYMS.items()}  # "france" is found as "French"
-
-
 def _named_in(name: str, text: str) -> bool:
     """Whether ``text`` (lower-cased) names ``name``, in the singular ("the basques" -> "basque"), or the country
     of a nationality ("italian" -> "italy") or the nationality of a country ("france" -> "french")."""
     name = _plain(name)
     singular = name.removesuffix("s") if len(name) > 3 else name
-    return singular in text or DEMONYMS.get(name, name) in text or _DEMONYM_OF.get(name, name) in text
+    return singular in text or any(form in text for form in place_forms(name))
 
 
 def _context(chunk: Chunk) -> str:
