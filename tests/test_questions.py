@@ -25,9 +25,14 @@ HOLDOUTS = {
 }
 CORPUS = REPO_ROOT / "corpus"
 KINDS = {"factoid", "definition", "list", "comparison", "multi-hop", "good-practice lookup", "unanswerable"}
+# Sets 21 and later also have helpdesk-style kinds: a good-practice question, a draft request, a follow-up, another
+# language.
+KINDS |= {"good-practice", "draft", "follow-up", "multilingual"}
 SPLITS = {"dev", "test"}
 HOLDOUT_SPLITS = set(HOLDOUTS)
 FIELDS = {"id", "question", "answer", "must_contain", "evidence", "doc_id", "page", "kind", "split"}
+# "history": the earlier questions of a follow-up's conversation; "mode": "draft" for a request to draft a reply.
+OPTIONAL_FIELDS = {"history", "mode"}
 
 
 def _norm(text: str) -> str:
@@ -59,9 +64,15 @@ def test_every_line_has_the_schema() -> None:
     problems = []
     for q in ALL_QUESTIONS:
         qid = q.get("id", "?")
-        if set(q) != FIELDS:
-            problems.append(f"{qid}: fields {sorted(set(q) ^ FIELDS)} missing or unexpected")
+        if not FIELDS <= set(q) <= FIELDS | OPTIONAL_FIELDS:
+            problems.append(f"{qid}: fields {sorted((set(q) - OPTIONAL_FIELDS) ^ FIELDS)} missing or unexpected")
             continue
+        if "history" in q and not (
+            isinstance(q["history"], list) and q["history"] and all(isinstance(h, str) and h for h in q["history"])
+        ):
+            problems.append(f"{qid}: history must be a non-empty list of earlier questions")
+        if q.get("mode", "draft") != "draft":
+            problems.append(f"{qid}: mode must be 'draft'")
         if not (isinstance(q["question"], str) and q["question"].strip()):
             problems.append(f"{qid}: empty question")
         if not isinstance(q["answer"], str) or not q["answer"].strip():
