@@ -5,21 +5,24 @@ from assistant.conversation import Turn
 from assistant.drafting import DraftReply, compose_draft
 from assistant.export import answer_to_dict, answer_to_markdown
 from assistant.feedback import export_eval_questions, record_feedback
-from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
-from assistant.reference_writer import TOP2_COSINE
-from assistant.service import EXTRACTIVE, Assistant
+from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
+from assistant.service import Assistant, Final, Interim, Writing
+from assistant.writers import EXTRACTIVE
 
 __all__ = [
     "EXTRACTIVE",
-    "TOP2_COSINE",
     "Answer",
+    "AnswerSentence",
     "Assistant",
     "Citation",
     "DraftReply",
     "Filters",
+    "Final",
+    "Interim",
     "NearestDocument",
     "Passage",
     "Turn",
+    "Writing",
     "answer_questions",
     "answer_to_dict",
     "answer_to_markdown",

@@ -12,15 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.citations import Claim
 from assistant.export import DOC_TYPE_LABELS, source_line
-from assistant.records import Answer, Citation, Filters, Passage
+from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
+from assistant.writers import Claim
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
 MAX_RESOURCES = 4
-_MARKER = re.compile(r"\[(\d+)\]")
-_SENTENCE_END = re.compile(r"(?<=\])\s+(?=[^\[\s])")
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
     ("Relevant good practices", ("good_practice",)),
@@ -78,9 +76,12 @@ class _SourceList:
             self.citations.append(dataclasses.replace(citation, n=self._numbers[key]))
         return self._numbers[key]
 
-    def renumber(self, answer: Answer) -> str:
+    def renumber(self, answer: Answer) -> tuple[AnswerSentence, ...]:
+        """The answer's sentences with draft-wide citation numbers."""
         numbers = {c.n: self.add(c) for c in answer.citations}
-        return _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", answer.text)
+        return tuple(
+            AnswerSentence(s.text, tuple(numbers[n] for n in s.citations if n in numbers)) for s in answer.sentences
+        )
 
 
 def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = None) -> DraftReply:
@@ -98,9 +99,12 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
     for heading, doc_types in SECTIONS:
         answer = assistant.ask(request, filters=dataclasses.replace(base, doc_types=doc_types))
         answers.append(answer)
-        text = NOT_COVERED if answer.abstained else sources.renumber(answer)
-        if doc_types == ("good_practice",) and not answer.abstained:
-            text = _bulleted_by_document(text, sources.citations)
+        if answer.abstained:
+            text = NOT_COVERED
+        elif doc_types == ("good_practice",):
+            text = _bulleted_by_document(sources.renumber(answer), sources.citations)
+        else:
+            text = " ".join(s.marked for s in sources.renumber(answer))
         sections.append(DraftSection(heading, text, answer.abstained))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:
@@ -120,7 +124,7 @@ def further_resources(
     uncited = [
         p.chunk for p in _best_per_document(p for a in answers for p in a.retrieved) if p.chunk.doc_id not in cited
     ]
-    claims = verify([Claim(_opening(chunk), chunk, _opening(chunk)) for chunk in uncited[:limit]])
+    claims = verify([Claim.quoting(_opening(chunk), chunk, _opening(chunk)) for chunk in uncited[:limit]])
     lines: list[str] = []
     for claim in claims:
         chunk = claim.chunk
@@ -132,14 +136,13 @@ def further_resources(
     return "\n".join(lines)
 
 
-def _bulleted_by_document(text: str, citations: Sequence[Citation]) -> str:
+def _bulleted_by_document(sentences: Sequence[AnswerSentence], citations: Sequence[Citation]) -> str:
     """One bullet per sentence, led by the title of the record it cites (good-practice sentences say "it")."""
     titles = {c.n: c.chunk.title for c in citations}
     bullets = []
-    for sentence in _SENTENCE_END.split(text):
-        marker = _MARKER.search(sentence)
-        title = titles.get(int(marker.group(1))) if marker else None
-        bullets.append(f"- **{title}**: {sentence}" if title else f"- {sentence}")
+    for sentence in sentences:
+        title = titles.get(sentence.citations[0]) if sentence.citations else None
+        bullets.append(f"- **{title}**: {sentence.marked}" if title else f"- {sentence.marked}")
     return "\n".join(bullets)
 
 

@@ -25,6 +25,12 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "nearest_documents": [
             {"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "page": d.page} for d in answer.nearest
         ],
+        "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
+        "writer": answer.writer,
+        "abstention_kind": answer.abstention_kind,
+        "nearest_similarity": round(answer.nearest[0].score, 4) if answer.nearest else None,
+        "notice": answer.notice,
+        "dropped_sentences": answer.dropped,
     }
 
 
@@ -32,7 +38,12 @@ def _citation(citation: Citation) -> dict[str, Any]:
     return (
         {"n": citation.n}
         | _chunk_fields(citation.chunk)
-        | {"source_path": citation.chunk.source_path, "quote": citation.quote, "text": citation.chunk.text}
+        | {
+            "source_path": citation.chunk.source_path,
+            "quote": citation.quote,
+            "text": citation.chunk.text,
+            "support": round(citation.support, 4),
+        }
     )
 
 

@@ -45,6 +45,7 @@ class Citation:
     n: int
     chunk: Chunk
     quote: str
+    support: float = 1.0  # share of the citing sentence the quote supports (1 for a quoted sentence)
 
     @property
     def label(self) -> str:
@@ -69,11 +70,28 @@ class NearestDocument:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer and the numbers of the citations that support it."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+
+    @property
+    def marked(self) -> str:
+        """The sentence with its ``[n]`` markers, as in plain-text answers."""
+        return " ".join([self.text, *(f"[{n}]" for n in self.citations)])
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The assistant's answer: sentences ending in ``[n]`` markers, their citations, or an abstention."""
+    """The assistant's answer: sentences, each with its citation numbers, and the citations; or an abstention
+    (one uncited sentence saying so, the reason and the nearest documents).
+
+    ``text`` is derived from the sentences, so no face needs to parse ``[n]`` markers back out of it.
+    """
 
     question: str
-    text: str
+    sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
     abstained: bool
     retrieved: tuple[Passage, ...]
@@ -81,3 +99,16 @@ class Answer:
     nearest: tuple[NearestDocument, ...] = ()
     confidence: float = 0.0
     abstention_reason: str = ""  # why the documents do not answer it ("no passage gives the person …")
+    abstention_kind: str = ""  # the reason's code (``AbstentionReason``), "" when answered
+    writer: str = "extractive"  # the writer that answered
+    notice: str = ""  # what the reader should know about how it was answered (a writer that fell back)
+    dropped: int = 0  # sentences the writer proposed that failed citation verification
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text, each sentence followed by its ``[n]`` markers."""
+        return " ".join(sentence.marked for sentence in self.sentences)
+
+    def citation(self, n: int) -> Citation | None:
+        """Citation number ``n``."""
+        return next((c for c in self.citations if c.n == n), None)

@@ -1,33 +1,71 @@
-"""The Assistant facade: the one object the CLI, the UI and the evaluation runner call."""
+"""The Assistant facade: the one object the CLI, the UI and the evaluation runner call.
+
+It retrieves, streams the writer, verifies each claim, numbers the citations and builds the Answer; the writing
+itself is the writer's (``assistant.writers``).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
-import numpy as np
-
-from assistant.answering import Draft, ExtractiveWriter, WriterSettings
-from assistant.catalogue import catalogue_filters, list_records
-from assistant.citations import Claim, number_citations, verify_claims
+from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
-from assistant.records import Answer, Citation, Filters, NearestDocument, Passage
-from assistant.reference_writer import TOP2_COSINE, TopCosineWriter
+from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
+from assistant.writers import (
+    EXTRACTIVE,
+    AbstentionReason,
+    CatalogueLister,
+    Claim,
+    ClaimReady,
+    Draft,
+    DraftDone,
+    ExtractiveWriter,
+    TextDelta,
+    Writer,
+    WriteRequest,
+    WriterSettings,
+    WriterUnavailable,
+    catalogue_filters,
+    make_writer,
+)
 from ingest.config import Config
 from ingest.errors import IndexNotFound
 from ingest.keyword_index import load_keyword_index
+from ingest.records import Chunk
 from ingest.store import Store, open_store
 
+logger = logging.getLogger(__name__)
+
 NOT_COVERED = "The documents don't cover this question."
-EXTRACTIVE = "extractive"
+UNVERIFIED = "no quoted sentence could be verified in the index"
 
 
-class AnswerWriter(Protocol):
-    """What the Assistant asks of an answer writer: a draft from the passages, verified afterwards."""
+@dataclass(frozen=True)
+class Writing:
+    """Raw text of a generative writer, as it comes (not yet verified): for a "writing…" view only."""
 
-    def write(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft: ...
+    text: str
+
+
+@dataclass(frozen=True)
+class Interim:
+    """The answer so far: the verified sentences up to now (a face may show it; the final answer replaces it)."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished answer: the last event of :meth:`Assistant.stream`."""
+
+    answer: Answer
+
+
+AskEvent = Writing | Interim | Final
 
 
 class Assistant:
@@ -40,6 +78,7 @@ class Assistant:
         store: Store | None = None,
         weights: FusionWeights | None = None,
         settings: WriterSettings | None = None,
+        writer: Writer | None = None,
     ) -> None:
         from ingest.embedding import load_embedder  # the model loads once per process
 
@@ -51,8 +90,10 @@ class Assistant:
             )
         self.embedder = load_embedder(cache_dir=config.model_cache)
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
-        self.writer = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
-        self.reference_writer = TopCosineWriter(self.store)
+        self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
+        self.catalogue = CatalogueLister(self.store)
+        # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
+        self.writer = writer or make_writer(config, extractive=self.extractive)
 
     def ask(
         self,
@@ -62,7 +103,7 @@ class Assistant:
         history: Sequence[Turn] = (),
         k: int | None = None,
         mode: str = "hybrid",
-        writer: str = EXTRACTIVE,
+        writer: str | Writer | None = None,
     ) -> Answer:
         """Answer ``question`` with verified per-sentence citations, or abstain and list the nearest documents.
 
@@ -72,66 +113,67 @@ class Assistant:
             history: earlier turns of the conversation, oldest first (for follow-up questions).
             k: passages to retrieve (default ``config.top_k``).
             mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
-            writer: answer writer, "extractive" (shipped), or "top2_cosine" (the issue's reference) for comparisons.
+            writer: None for the configured writer, "extractive" for the instant offline one, or a writer object
+                (an evaluation baseline: it answers every question itself, catalogue questions included).
         """
-        answer_writer = self._writer(writer)
+        for event in self.stream(question, filters=filters, history=history, k=k, mode=mode, writer=writer):
+            if isinstance(event, Final):
+                return event.answer
+        raise RuntimeError("the answer stream ended without an answer")
+
+    def stream(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        mode: str = "hybrid",
+        writer: str | Writer | None = None,
+    ) -> Iterator[AskEvent]:
+        """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
+        verified sentence, and the final answer last."""
         started = time.perf_counter()
+        chosen = self._writer(writer)
         query = follow_up_query(question, history)
         query_vector = self.embedder.embed_query(query.retrieval)
-        catalogue = self._catalogue_filters(question, filters, writer)
+        catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
         passages = self.retriever.retrieve(
             query.retrieval, query_vector, k=k or self.config.top_k, filters=catalogue or filters, mode=mode
         )
         retrieved_at = time.perf_counter()
-        if catalogue:
-            draft = list_records(passages, self.store)
-        else:
-            writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
-            draft = answer_writer.write(query.writer, writer_vector, passages)
-        verified = self.verify(draft.claims)
-        abstained = draft.abstained or not verified
-        reason = draft.reason or ("no quoted sentence could be verified in the index" if abstained else "")
-        citations: tuple[Citation, ...] = ()
-        if abstained:
-            text = _abstention_text(passages)
-        else:
-            text, citations = number_citations(verified)
-        finished = time.perf_counter()
-        return Answer(
-            question=question,
-            text=text,
-            citations=citations,
-            abstained=abstained,
-            retrieved=tuple(passages),
-            timings_ms={
-                "retrieve": (retrieved_at - started) * 1000,
-                "answer": (finished - retrieved_at) * 1000,
-                "total": (finished - started) * 1000,
-            },
-            nearest=nearest_documents(passages) if abstained else (),
-            confidence=draft.confidence,
-            abstention_reason=reason,
+        writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
+        request = WriteRequest(question, passages, writer_vector, tuple(history), query.writer)
+        run = _Run(self, question, passages, started, retrieved_at)
+        try:
+            yield from run.follow(self.catalogue if catalogue else chosen, request)
+        except WriterUnavailable as exc:
+            logger.warning("%s; answering with the extractive writer", exc)
+            run.restart(notice=f"{exc}. This is the extractive answer instead.")
+            yield from run.follow(self.extractive, request)
+
+    def _writer(self, writer: str | Writer | None) -> Writer:
+        if isinstance(writer, Writer):
+            return writer
+        if writer is None or writer == self.writer.name:
+            return self.writer
+        if writer == EXTRACTIVE:
+            return self.extractive
+        raise ValueError(
+            f"unknown answer writer {writer!r}; use {EXTRACTIVE!r} or the configured one ({self.writer.name!r})"
         )
 
-    def _writer(self, name: str) -> AnswerWriter:
-        # Looked up on each ask, so that a writer set on ``self.writer`` (an LLM backend, a test's) is the one used.
-        writers: dict[str, AnswerWriter] = {EXTRACTIVE: self.writer, TOP2_COSINE: self.reference_writer}
-        if name not in writers:
-            raise ValueError(f"unknown answer writer {name!r}; use one of {', '.join(writers)}")
-        return writers[name]
+    def _catalogue_filters(self, question: str, filters: Filters | None) -> Filters | None:
+        """The record filter of a catalogue question, when the caller sets none.
 
-    def _catalogue_filters(self, question: str, filters: Filters | None, writer: str) -> Filters | None:
-        """The record filter of a catalogue question, when the shipped writer answers and the caller sets none.
-
-        "Which good practices come from Spain?" is a question about record fields, answered from the records;
-        the issue's reference writer answers every question from plain retrieval, as the issue measured it.
+        "Which good practices come from Spain?" is a question about record fields, answered from the records.
         """
-        if writer != EXTRACTIVE or (filters and not filters.is_empty):
+        if filters and not filters.is_empty:
             return None
         return catalogue_filters(question, self.retriever.documents.values())
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
-        """The claims whose quotes are verbatim in committed, indexed passages (every writer's last step)."""
+        """The claims whose citations pass verification against the index (every writer's last step)."""
         return verify_claims(claims, self.store.get_chunks)[0]
 
     def documents(self) -> list:
@@ -142,6 +184,87 @@ class Assistant:
         """See documents ingested or removed since this Assistant was built (the UI's documents tab)."""
         self.retriever.documents = self.store.documents()
         self.retriever.keyword_index = load_keyword_index(self.store)
+
+
+class _Run:
+    """One answer being written: verifies claims as they come and builds the interim and final answers."""
+
+    def __init__(
+        self, assistant: Assistant, question: str, passages: Sequence[Passage], started: float, retrieved_at: float
+    ) -> None:
+        self.assistant = assistant
+        self.question = question
+        self.passages = passages
+        self.started = started
+        self.retrieved_at = retrieved_at
+        self.notice = ""
+        self.verified: list[Claim] = []
+        self.rejected: list[Rejection] = []
+        self._indexed: dict[str, Chunk] = {}
+
+    def restart(self, *, notice: str) -> None:
+        self.notice = notice
+        self.verified, self.rejected = [], []
+
+    def follow(self, writer: Writer, request: WriteRequest) -> Iterator[AskEvent]:
+        for event in writer.stream(request):
+            if isinstance(event, TextDelta):
+                yield Writing(event.text)
+            elif isinstance(event, ClaimReady):
+                if self._check(event.claim):
+                    yield Interim(self._answer(writer.name, None))
+            elif isinstance(event, DraftDone):
+                yield Final(self._answer(writer.name, event.draft))
+                return
+
+    def _check(self, claim: Claim) -> bool:
+        verified, rejected = verify_claims([claim], self._lookup)
+        self.verified += verified
+        self.rejected += rejected
+        return bool(verified)
+
+    def _lookup(self, chunk_ids: Sequence[str]) -> Mapping[str, Chunk]:
+        """The indexed chunks, read once per answer (claims come one at a time)."""
+        missing = [chunk_id for chunk_id in chunk_ids if chunk_id not in self._indexed]
+        if missing:
+            wanted = sorted({*missing, *(p.chunk.chunk_id for p in self.passages)} - set(self._indexed))
+            self._indexed.update(self.assistant.store.get_chunks(wanted))
+        return self._indexed
+
+    def _answer(self, writer: str, draft: Draft | None) -> Answer:
+        """The answer from the claims verified so far; ``draft`` is the writer's last word (None while writing)."""
+        abstained = draft is not None and (draft.abstained or not self.verified)
+        kind, reason = "", ""
+        if abstained and draft is not None:
+            kind = draft.abstention.reason if draft.abstention else AbstentionReason.UNVERIFIED
+            reason = draft.reason or UNVERIFIED
+        sentences: tuple[AnswerSentence, ...]
+        citations: tuple[Citation, ...]
+        if abstained:
+            sentences, citations = (AnswerSentence(_abstention_text(self.passages)),), ()
+        else:
+            numbered, citations = number_citations(self.verified)
+            sentences = tuple(AnswerSentence(text, numbers) for text, numbers in numbered)
+        finished = time.perf_counter()
+        return Answer(
+            question=self.question,
+            sentences=sentences,
+            citations=citations,
+            abstained=abstained,
+            retrieved=tuple(self.passages),
+            timings_ms={
+                "retrieve": (self.retrieved_at - self.started) * 1000,
+                "answer": (finished - self.retrieved_at) * 1000,
+                "total": (finished - self.started) * 1000,
+            },
+            nearest=nearest_documents(self.passages) if abstained else (),
+            confidence=draft.confidence if draft else 0.0,
+            abstention_reason=reason,
+            abstention_kind=str(kind),
+            writer=writer,
+            notice=self.notice,
+            dropped=len(self.rejected),
+        )
 
 
 def nearest_documents(passages: Sequence[Passage], limit: int = 3) -> tuple[NearestDocument, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -102,3 +103,13 @@ def asked_sentences(question: str) -> str:
     sentences = [question[start:end].strip() for start, end in sentence_spans(question)]
     asking = [s for s in sentences if s.endswith("?")]
     return " ".join(asking) if asking and len(asking) < len(sentences) else question
+
+
+@functools.lru_cache(maxsize=8192)  # passages and their sentences recur from question to question
+def plain(text: str) -> str:
+    """Lower-cased, with plain apostrophes and no accents: "Région Sud" is found as "Region SUD"."""
+    lowered = text.lower().replace("’", "'")
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

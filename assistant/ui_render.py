@@ -6,19 +6,15 @@ component renders raw markup and runs inline event handlers, and the documents a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
 from assistant.export import DOC_TYPE_LABELS
-from assistant.records import Answer, Citation
+from assistant.records import Answer, AnswerSentence, Citation
 from ingest.records import IndexedDocument
 
-MARKER = re.compile(r"\[(\d+)\]")
-# An answer is a run of sentences, each ending with its marker(s): split after the last marker of a sentence.
-SENTENCE_END = re.compile(r"(?<=\])\s+(?=[^\[\s])")
 NOT_COVERED = "The documents don't cover this."
 EMPTY_INDEX = "No documents are indexed yet — run `policydesk ingest corpus/` first."
 FILTER_FIELDS = ("country", "region", "project", "theme")
@@ -29,9 +25,12 @@ def anchor(turn: int, n: int) -> str:
     return f"source-{turn}-{n}"
 
 
-def link_markers(text: str, turn: int) -> str:
-    """Chat Markdown: markup in the text shown as text; every ``[n]`` a link to its source in the sources panel."""
-    return MARKER.sub(lambda m: f"[[{m.group(1)}]](#{anchor(turn, int(m.group(1)))})", escape(text, quote=False))
+def linked_sentences(sentences: Sequence[AnswerSentence], turn: int) -> str:
+    """Chat Markdown: markup in the text shown as text; each citation number a link to its source in the panel."""
+    return " ".join(
+        " ".join([escape(s.text, quote=False), *(f"[[{n}]](#{anchor(turn, n)})" for n in s.citations)])
+        for s in sentences
+    )
 
 
 def chat_markdown(answer: Answer, turn: int) -> str:
@@ -44,15 +43,14 @@ def chat_markdown(answer: Answer, turn: int) -> str:
             lines += ["", "The nearest documents are:"]
             lines += [f"- {escape(d.title)} ({type_label(d.doc_type)}{_page(d.page)})" for d in answer.nearest]
         return "\n".join(lines)
-    return link_markers(answer.text, turn)
+    return linked_sentences(answer.sentences, turn)
 
 
 def stream_parts(answer: Answer, turn: int) -> Iterator[str]:
     """The chat message growing sentence by sentence, ending with :func:`chat_markdown`."""
     if not answer.abstained:
-        sentences = SENTENCE_END.split(answer.text)
-        for end in range(1, len(sentences)):
-            yield link_markers(" ".join(sentences[:end]), turn)
+        for end in range(1, len(answer.sentences)):
+            yield linked_sentences(answer.sentences[:end], turn)
     yield chat_markdown(answer, turn)
 
 

@@ -14,8 +14,8 @@ import json
 import statistics
 from pathlib import Path
 
-from assistant.answering import WriterSettings
 from assistant.service import Assistant
+from assistant.writers.extractive.writer import WriterSettings
 from evals.runner import ask_result, score_result
 from ingest import Config
 

@@ -14,8 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from assistant import EXTRACTIVE, TOP2_COSINE, Assistant
+from assistant import EXTRACTIVE, Assistant
+from assistant.writers import Writer
 from evals.runner import Question, Result, ask_result, run_questions
+from evals.top2_cosine import TOP2_COSINE, TopCosineWriter
 from ingest.records import Chunk
 
 # Baseline name -> the (retrieval mode, answer writer) it asks the Assistant with.
@@ -49,8 +51,10 @@ def baseline_answerers(assistant: Assistant) -> dict[str, Callable[[Question], R
     """One ``answer_one(question) -> result`` per baseline, by name."""
     from ingest.llama_adapters import default_vector_retriever
 
+    writers: dict[str, str | Writer] = {EXTRACTIVE: EXTRACTIVE, TOP2_COSINE: TopCosineWriter(assistant.store)}
     answerers: dict[str, Callable[[Question], Result]] = {
-        name: partial(ask_result, assistant, mode=mode, writer=writer) for name, (mode, writer) in ASK_BASELINES.items()
+        name: partial(ask_result, assistant, mode=mode, writer=writers[writer])
+        for name, (mode, writer) in ASK_BASELINES.items()
     }
     retrieve = default_vector_retriever(assistant.store, assistant.embedder, k=assistant.config.top_k)
     answerers[LLAMA_INDEX_BASELINE] = partial(_retrieval_only_result, retrieve)

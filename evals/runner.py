@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import EXTRACTIVE, Assistant, answer_to_dict, read_questions
+from assistant import Assistant, answer_to_dict, read_questions
+from assistant.writers import Writer
 from evals import metrics
 
 Result = dict[str, Any]
@@ -64,7 +65,7 @@ def score_result(question: Mapping[str, Any], result: Mapping[str, Any]) -> dict
 
 
 def ask_result(
-    assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE, writer: str = EXTRACTIVE
+    assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE, writer: str | Writer | None = None
 ) -> Result:
     """The ``ask --json`` output for one question, plus ``id``, ``kind`` and ``reference``."""
     answer = answer_to_dict(assistant.ask(str(question["question"]), mode=mode, writer=writer))

@@ -28,7 +28,15 @@ ENV_VARS: dict[str, str] = {
     "chunk_overlap": "POLICYDESK_CHUNK_OVERLAP",
     "top_k": "POLICYDESK_TOP_K",
     "model_cache": "POLICYDESK_MODEL_CACHE",
+    "writer": "POLICYDESK_WRITER",
+    "llm_url": "POLICYDESK_LLM_URL",
+    "llm_model": "POLICYDESK_LLM_MODEL",
+    "llm_timeout": "POLICYDESK_LLM_TIMEOUT",
+    "llm_threads": "POLICYDESK_LLM_THREADS",
+    "llm_model_file": "POLICYDESK_LLM_MODEL_FILE",
 }
+# The answer writers ``writer`` may name (assistant.writers.make_writer).
+WRITER_KINDS = ("extractive", "openai", "llamacpp")
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,14 @@ class Config:
         chunk_overlap: tokens shared by neighbouring chunks of one page.
         top_k: passages returned by retrieval.
         model_cache: where the built ONNX embedding graph is cached (``None``: the embedder's default).
+        writer: the answer writer: "extractive" (instant, offline), "openai" (an OpenAI-compatible server at
+            ``llm_url``) or "llamacpp" (a GGUF model run in-process by llama-cpp-python).
+        llm_url: base URL of the OpenAI-compatible server, ending in ``/v1``. Its API key is read from
+            ``POLICYDESK_LLM_API_KEY`` only (never from a file, never logged).
+        llm_model: the model name to ask that server for.
+        llm_timeout: seconds to wait for the server (each attempt).
+        llm_threads: CPU threads for the in-process model (on a busy 2-core machine 1 beats 2).
+        llm_model_file: the GGUF file of the in-process model (default: the packaged Qwen2.5-Coder-1.5B).
     """
 
     index_dir: Path = Path(".policydesk")
@@ -52,6 +68,12 @@ class Config:
     chunk_overlap: int = 30
     top_k: int = 10
     model_cache: Path | None = None
+    writer: str = "extractive"
+    llm_url: str | None = None
+    llm_model: str = "default"
+    llm_timeout: float = 60.0
+    llm_threads: int = 1
+    llm_model_file: Path | None = None
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
@@ -89,9 +111,9 @@ def _read_config_file(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in {"index_dir", "model_cache"}:
+    if name in {"index_dir", "model_cache", "llm_model_file"}:
         return Path(value).expanduser()
-    if name in {"chunk_tokens", "chunk_overlap", "top_k"}:
+    if name in {"chunk_tokens", "chunk_overlap", "top_k", "llm_threads"}:
         if isinstance(value, bool | float):
             raise ConfigError(f"Setting {name} must be a whole number, got {value!r}.")
         try:
@@ -101,6 +123,23 @@ def _coerce(name: str, value: Any) -> Any:
         if number < (0 if name == "chunk_overlap" else 1):
             raise ConfigError(f"Setting {name} must be positive, got {number}.")
         return number
+    if name == "llm_timeout":
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"Setting llm_timeout must be a number of seconds, got {value!r}.") from None
+        if seconds <= 0:
+            raise ConfigError(f"Setting llm_timeout must be positive, got {seconds}.")
+        return seconds
+    if name == "writer":
+        if value not in WRITER_KINDS:
+            raise ConfigError(f"Setting writer must be one of {', '.join(WRITER_KINDS)}, got {value!r}.")
+        return value
+    if name == "llm_url":
+        url = str(value).rstrip("/")
+        if not (url.startswith(("http://", "https://")) and url.endswith("/v1")):
+            raise ConfigError(f"llm_url must look like http://HOST:PORT/v1 (ending in /v1), got {value!r}.")
+        return url
     if name == "chroma_url":
         url = str(value).rstrip("/")
         if not url.startswith(("http://", "https://")):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import (
+from assistant.text import asked_names, asked_sentences, proper_terms
+from assistant.writers.extractive.answer_types import (
     asked_focus,
     asks_about_later_events,
     counted_nouns,
@@ -14,7 +15,6 @@ from assistant.answer_types import (
     question_constraints,
     typed_part,
 )
-from assistant.text import asked_names, asked_sentences, proper_terms
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import ExtractiveWriter, WriterSettings, _in_enumeration, _named_in, _plain
 from assistant.service import NOT_COVERED
+from assistant.writers.extractive.writer import ExtractiveWriter, WriterSettings, _in_enumeration, _named_in, _plain
 from ingest.embedding import MiniLMEmbedder
 from tests.assistant.conftest import (
     BROADBAND,

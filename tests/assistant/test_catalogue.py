@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.catalogue import catalogue_filters
 from assistant.records import Filters
+from assistant.writers.catalogue import catalogue_filters
 from tests.assistant.conftest import BALTIC_DOC, GREEN_DOC, SEED_DOC
 
 

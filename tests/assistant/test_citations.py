@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answering import Draft
-from assistant.citations import Claim, number_citations, verify_claims
+from assistant.citations import number_citations, verify_claims
+from assistant.writers import Claim, Draft, Writer, WriteRequest
 from ingest import Config
 from ingest.records import Chunk
 from ingest.store import Store, chunk_to_node
@@ -33,7 +33,7 @@ def figure_chunk(shared_assistant) -> Chunk:
 
 
 def test_a_verbatim_quote_from_an_indexed_passage_passes(shared_assistant, list_chunk: Chunk) -> None:
-    claim = Claim(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
+    claim = Claim.quoting(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
 
     assert verify_claims([claim], shared_assistant.store.get_chunks) == ([claim], [])
 
@@ -41,27 +41,27 @@ def test_a_verbatim_quote_from_an_indexed_passage_passes(shared_assistant, list_
 def test_claims_that_fail_any_check_are_dropped_and_logged(
     shared_assistant, list_chunk: Chunk, figure_chunk: Chunk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = Claim(FIGURE_SENTENCE, figure_chunk, FIGURE_SENTENCE)
-    not_in_passage = Claim("The programme has four stages.", list_chunk, "The programme has four stages.")
-    in_another_passage = Claim(FIGURE_SENTENCE, list_chunk, FIGURE_SENTENCE)
-    not_indexed = Claim(LIST_SENTENCE, dataclasses.replace(list_chunk, chunk_id="no-such-chunk"), LIST_SENTENCE)
-    other_version = Claim(LIST_SENTENCE, dataclasses.replace(list_chunk, content_hash="0" * 64), LIST_SENTENCE)
-    edited_passage = Claim(
+    good = Claim.quoting(FIGURE_SENTENCE, figure_chunk, FIGURE_SENTENCE)
+    not_in_passage = Claim.quoting("The programme has four stages.", list_chunk, "The programme has four stages.")
+    in_another_passage = Claim.quoting(FIGURE_SENTENCE, list_chunk, FIGURE_SENTENCE)
+    not_indexed = Claim.quoting(LIST_SENTENCE, dataclasses.replace(list_chunk, chunk_id="no-such-chunk"), LIST_SENTENCE)
+    other_version = Claim.quoting(LIST_SENTENCE, dataclasses.replace(list_chunk, content_hash="0" * 64), LIST_SENTENCE)
+    edited_passage = Claim.quoting(
         "It has four stages.", dataclasses.replace(list_chunk, text="It has four stages."), "It has four stages."
     )
-    empty_quote = Claim(LIST_SENTENCE, list_chunk, "  ")
+    empty_quote = Claim.quoting(LIST_SENTENCE, list_chunk, "  ")
     claims = [not_in_passage, good, in_another_passage, not_indexed, other_version, edited_passage, empty_quote]
 
-    with caplog.at_level(logging.WARNING, logger="assistant.citations"):
+    with caplog.at_level(logging.INFO, logger="assistant.citations"):
         verified, rejected = verify_claims(claims, shared_assistant.store.get_chunks)
 
     assert verified == [good]
-    assert rejected == [c for c in claims if c is not good]
-    assert sum("dropped an unverifiable citation" in r.getMessage() for r in caplog.records) == 6
+    assert [r.claim for r in rejected] == [c for c in claims if c is not good]
+    assert sum("dropped an unsupported sentence" in r.getMessage() for r in caplog.records) == 6
 
 
 def test_a_quote_that_is_a_verbatim_part_of_the_sentence_passes(shared_assistant, figure_chunk: Chunk) -> None:
-    claim = Claim("The scheme financed 23 projects.", figure_chunk, "financed 23 projects")
+    claim = Claim.quoting("The scheme financed 23 projects.", figure_chunk, "financed 23 projects")
 
     assert verify_claims([claim], shared_assistant.store.get_chunks)[0] == [claim]
 
@@ -82,45 +82,61 @@ def test_a_claim_citing_an_uncommitted_chunk_is_dropped(tmp_path: Path, list_chu
     store.vector_store.add([chunk_to_node(list_chunk, vector)])  # written, never committed
     assert store.documents() == {}
 
-    claim = Claim(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
+    claim = Claim.quoting(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
 
-    assert verify_claims([claim], store.get_chunks) == ([], [claim])
+    verified, rejected = verify_claims([claim], store.get_chunks)
+    assert (verified, [r.claim for r in rejected]) == ([], [claim])
 
 
 def test_number_citations_numbers_consecutively(list_chunk: Chunk, figure_chunk: Chunk) -> None:
     claims = [
-        Claim(FIGURE_SENTENCE, figure_chunk, FIGURE_SENTENCE),
-        Claim(f"  {LIST_SENTENCE} ", list_chunk, LIST_SENTENCE),
-        Claim("Design comes first.", list_chunk, "design"),
+        Claim.quoting(FIGURE_SENTENCE, figure_chunk, FIGURE_SENTENCE),
+        Claim.quoting(f"  {LIST_SENTENCE} ", list_chunk, LIST_SENTENCE),
+        Claim.quoting("Design comes first.", list_chunk, "design"),
     ]
 
-    text, citations = number_citations(claims)
+    sentences, citations = number_citations(claims)
 
-    assert text == f"{FIGURE_SENTENCE} [1] {LIST_SENTENCE} [2] Design comes first. [3]"
+    assert sentences == ((FIGURE_SENTENCE, (1,)), (LIST_SENTENCE, (2,)), ("Design comes first.", (3,)))
     assert [c.n for c in citations] == [1, 2, 3]
     assert [c.chunk for c in citations] == [figure_chunk, list_chunk, list_chunk]
     assert [c.quote for c in citations] == [FIGURE_SENTENCE, LIST_SENTENCE, "design"]
 
 
 def test_number_citations_of_nothing_is_empty() -> None:
-    assert number_citations([]) == ("", ())
+    assert number_citations([]) == ((), ())
 
 
-class ProposingWriter:
-    """A writer (e.g. a future LLM backend) that proposes the given claims."""
+def test_two_sentences_quoting_the_same_span_share_one_number(list_chunk: Chunk, figure_chunk: Chunk) -> None:
+    claims = [
+        Claim.quoting("First point.", list_chunk, LIST_SENTENCE),
+        Claim.quoting("Second point.", figure_chunk, FIGURE_SENTENCE),
+        Claim.quoting("Third point.", list_chunk, LIST_SENTENCE),
+    ]
+
+    sentences, citations = number_citations(claims)
+
+    assert [numbers for _, numbers in sentences] == [(1,), (2,), (1,)]
+    assert len(citations) == 2
+
+
+class ProposingWriter(Writer):
+    """A writer that proposes the given claims, whatever it is asked (a stand-in for a model that invents)."""
+
+    name = "proposing"
 
     def __init__(self, claims: tuple[Claim, ...]) -> None:
         self.claims = claims
 
-    def write(self, question, query_vector, passages) -> Draft:
-        return Draft(self.claims, False, "", 0.9)
+    def write(self, request: WriteRequest) -> Draft:
+        return Draft(self.claims, None, 0.9)
 
 
 def test_ask_returns_only_the_verified_sentence_renumbered(
     assistant, list_chunk: Chunk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bogus = Claim("The programme has five stages. ", list_chunk, "The programme has five stages.")
-    good = Claim(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
+    bogus = Claim.quoting("The programme has five stages. ", list_chunk, "The programme has five stages.")
+    good = Claim.quoting(LIST_SENTENCE, list_chunk, LIST_SENTENCE)
     monkeypatch.setattr(assistant, "writer", ProposingWriter((bogus, good)))
 
     answer = assistant.ask("What are the stages of the programme?")
@@ -133,7 +149,7 @@ def test_ask_returns_only_the_verified_sentence_renumbered(
 def test_ask_abstains_when_no_proposed_claim_survives(
     assistant, list_chunk: Chunk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bogus = Claim("The programme has five stages.", list_chunk, "The programme has five stages.")
+    bogus = Claim.quoting("The programme has five stages.", list_chunk, "The programme has five stages.")
     monkeypatch.setattr(assistant, "writer", ProposingWriter((bogus,)))
 
     answer = assistant.ask("What are the stages of the programme?")

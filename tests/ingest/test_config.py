@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,8 +99,32 @@ def test_unknown_setting_in_the_file_lists_the_valid_ones(tmp_path: Path) -> Non
         Config.load(environ={"POLICYDESK_CONFIG": str(config_file)})
     assert str(caught.value) == (
         "Unknown setting(s) chunk_size; valid settings: index_dir, chroma_url, collection_prefix, chunk_tokens, "
-        "chunk_overlap, top_k, model_cache."
+        "chunk_overlap, top_k, model_cache, writer, llm_url, llm_model, llm_timeout, llm_threads, llm_model_file."
     )
+
+
+def test_writer_settings_come_from_the_environment() -> None:
+    config = Config.load(
+        environ={
+            "POLICYDESK_WRITER": "openai",
+            "POLICYDESK_LLM_URL": "http://127.0.0.1:8080/v1/",
+            "POLICYDESK_LLM_THREADS": "2",
+        }
+    )
+    assert (config.writer, config.llm_url, config.llm_threads) == ("openai", "http://127.0.0.1:8080/v1", 2)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("POLICYDESK_WRITER", "gpt", "Setting writer must be one of extractive, openai, llamacpp, got 'gpt'."),
+        ("POLICYDESK_LLM_URL", "http://127.0.0.1:8080", "llm_url must look like http://HOST:PORT/v1 (ending in /v1)"),
+        ("POLICYDESK_LLM_TIMEOUT", "soon", "Setting llm_timeout must be a number of seconds, got 'soon'."),
+    ],
+)
+def test_bad_writer_settings_say_what_is_expected(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config.load(environ={variable: value})
 
 
 def test_missing_config_file_named_by_the_environment(tmp_path: Path) -> None:

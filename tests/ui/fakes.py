@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.citations import Claim, verify_claims
+from assistant.citations import verify_claims
 from assistant.conversation import Turn
-from assistant.records import Answer, Citation, Filters, NearestDocument
+from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument
+from assistant.writers import Claim
 from ingest.records import Chunk
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=\"document.title='pwned'\">"
@@ -36,7 +37,10 @@ def cited_answer(question: str = "What are vouchers?") -> Answer:
     second = chunk(f"Tyrol gives {HOSTILE} vouchers to firms.", title=f"Alpine {HOSTILE}", doc_type="good_practice")
     return Answer(
         question=question,
-        text=f"Vouchers are small grants. [1] Tyrol gives {HOSTILE} vouchers to firms. [2]",
+        sentences=(
+            AnswerSentence("Vouchers are small grants.", (1,)),
+            AnswerSentence(f"Tyrol gives {HOSTILE} vouchers to firms.", (2,)),
+        ),
         citations=(Citation(1, first, "Vouchers are small grants."), Citation(2, second, f"Tyrol gives {HOSTILE}")),
         abstained=False,
         retrieved=(),
@@ -47,7 +51,7 @@ def abstention(question: str = "What is the capital of Peru?") -> Answer:
     """An abstention that names the nearest documents."""
     return Answer(
         question=question,
-        text="The documents don't cover this question.",
+        sentences=(AnswerSentence("The documents don't cover this question."),),
         citations=(),
         abstained=True,
         retrieved=(),

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from assistant.drafting import compose_draft
-from assistant.records import Answer, Filters, Passage
+from assistant.records import Answer, AnswerSentence, Filters, Passage
 from tests.ui.conftest import FINANCE_QUESTION
 from tests.ui.fakes import abstention, chunk, cited_answer, verify_verbatim
 
@@ -29,7 +29,10 @@ class SectionAssistant:
         other = chunk("Riga pays for mentors. It works.", title="Riga mentors", doc_type="good_practice", page=None)
         return dataclasses.replace(
             briefs,
-            text="Tyrol gives vouchers to firms. [2] Gdansk runs a design sprint. [1]",
+            sentences=(
+                AnswerSentence("Tyrol gives vouchers to firms.", (2,)),
+                AnswerSentence("Gdansk runs a design sprint.", (1,)),
+            ),
             citations=(own, dataclasses.replace(briefs.citations[1], n=2)),
             retrieved=(Passage(other, 1, 0.5),),
         )

@@ -11,15 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answering import Draft, SentenceSource, is_quotable
-from assistant.citations import Claim
 from assistant.records import Passage
+from assistant.writers.base import AbstentionReason, Claim, Draft, Writer, WriteRequest
+from assistant.writers.extractive.writer import SentenceSource, is_quotable
 from ingest.records import Sentence
 
 TOP2_COSINE = "top2_cosine"
 
 
-class TopCosineWriter:
+class TopCosineWriter(Writer):
     """Answers with the ``answer_sentences`` sentences of the top ``passages`` passages closest to the question."""
 
     def __init__(self, sentences: SentenceSource, *, passages: int = 5, answer_sentences: int = 2) -> None:
@@ -27,10 +27,15 @@ class TopCosineWriter:
         self.passages = passages
         self.answer_sentences = answer_sentences
 
-    def write(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
+    name = TOP2_COSINE
+
+    def write(self, request: WriteRequest) -> Draft:
+        return self.compose(request.query_vector, request.passages)
+
+    def compose(self, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
         """Cite the quotable sentences closest to ``query_vector`` (cosine: vectors are normalised), in reading order.
 
-        Abstains only when the passages hold no quotable sentence; ``question`` is not read beyond its vector.
+        Abstains only when the passages hold no quotable sentence; the question is not read beyond its vector.
         """
         top = {passage.chunk.chunk_id: passage for passage in passages[: self.passages]}
         stored, vectors = self.sentences.sentences_of(list(top))
@@ -38,15 +43,16 @@ class TopCosineWriter:
         # skipping them, as the shipped writer does, keeps the reference as strong as its rule allows.
         keep = [i for i, s in enumerate(stored) if is_quotable(s.text, top[s.chunk_id].chunk)]
         if not keep:
-            return Draft((), True, "the retrieved passages hold no sentence", 0.0)
+            return Draft.declined(AbstentionReason.NO_EVIDENCE, "the retrieved passages hold no sentence")
         sentences = [stored[i] for i in keep]
         similarities = vectors[keep] @ query_vector
         chosen = closest_distinct(sentences, similarities, self.answer_sentences)
         # sentences_of lists sentences by passage rank, then by position: sorted indices are reading order.
         claims = tuple(
-            Claim(sentences[i].text, top[sentences[i].chunk_id].chunk, sentences[i].text) for i in sorted(chosen)
+            Claim.quoting(sentences[i].text, top[sentences[i].chunk_id].chunk, sentences[i].text)
+            for i in sorted(chosen)
         )
-        return Draft(claims, False, "", float(similarities.max()))
+        return Draft(claims, None, float(similarities.max()))
 
 
 def closest_distinct(sentences: Sequence[Sentence], similarities: np.ndarray, count: int) -> list[int]:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
-from assistant.answer_types import (
+from assistant.records import Passage
+from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, stems, words
+from assistant.text import plain as _plain
+from assistant.writers.base import Abstention, AbstentionReason, Claim, Draft, Writer, WriteRequest
+from assistant.writers.extractive.answer_types import (
     asked_focus,
     asks_about_later_events,
     counted_nouns,
@@ -25,9 +28,6 @@ from assistant.answer_types import (
     question_constraints,
     typed_part,
 )
-from assistant.citations import Claim
-from assistant.records import Passage
-from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, stems, words
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
@@ -64,16 +64,6 @@ class WriterSettings:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """A writer's proposal: the claims to cite, or an abstention with its reason and confidence."""
-
-    claims: tuple[Claim, ...]
-    abstained: bool
-    reason: str
-    confidence: float
-
-
-@dataclass(frozen=True)
 class _Candidate:
     sentence: Sentence
     passage: Passage
@@ -84,8 +74,10 @@ class _Candidate:
     is_item: bool  # a bullet point: quoted only after the sentence that introduces its list
 
 
-class ExtractiveWriter:
+class ExtractiveWriter(Writer):
     """Answers with the best few non-redundant sentences of the top passages, or abstains."""
+
+    name = "extractive"
 
     def __init__(
         self,
@@ -98,19 +90,25 @@ class ExtractiveWriter:
         # Titles are few (one per document) and repeat, so each is embedded once per process.
         self.embed_title = functools.lru_cache(maxsize=4096)(embed_title) if embed_title else None
 
-    def write(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
+    def write(self, request: WriteRequest) -> Draft:
+        """Compose a draft answer to the request's question (with what a follow-up points to) from its passages."""
+        return self.compose(request.asked, request.query_vector, request.passages)
+
+    def compose(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
         """Compose a draft answer to ``question`` from ``passages`` (best first)."""
         top = list(passages[: self.settings.passages])
         candidates = self._score(question, query_vector, top)
         if not any(not c.is_item for c in candidates):
-            return Draft((), True, "no passage matched the question", 0.0)
+            return Draft.declined(AbstentionReason.NO_EVIDENCE, "no passage matched the question")
         best = max((c for c in candidates if not c.is_item), key=lambda c: c.score)
-        reason, key = self._judge(question, best, candidates, passages)
-        if reason:
-            return Draft((), True, reason, best.support)
+        abstention, key = self._judge(question, best, candidates, passages)
+        if abstention:
+            return Draft((), abstention, best.support)
         chosen = self._select(question, candidates, key)
-        claims = tuple(Claim(c.sentence.text, c.passage.chunk, c.sentence.text) for c in _in_reading_order(chosen))
-        return Draft(claims, False, "", best.support)
+        claims = tuple(
+            Claim.quoting(c.sentence.text, c.passage.chunk, c.sentence.text) for c in _in_reading_order(chosen)
+        )
+        return Draft(claims, None, best.support)
 
     def _score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         by_chunk = {p.chunk.chunk_id: p for p in passages}
@@ -151,8 +149,8 @@ class ExtractiveWriter:
 
     def _judge(
         self, question: str, best: _Candidate, candidates: list[_Candidate], passages: Sequence[Passage]
-    ) -> tuple[str, _Candidate]:
-        """(why the evidence cannot answer ``question``, or ""; the sentence the answer must lead with).
+    ) -> tuple[Abstention | None, _Candidate]:
+        """(why the evidence cannot answer ``question``, or None; the sentence the answer must lead with).
 
         A question asking for an amount, share, date, project, count, person or place is answered by the best of
         the strongest sentences that holds one, next to the question's rarest name and naming the year the question
@@ -166,14 +164,17 @@ class ExtractiveWriter:
                 question, candidates
             )
             if naming is None:
-                return f"the closest sentence is too far from the question (similarity {best.support:.2f})", best
+                detail = f"the closest sentence is too far from the question (similarity {best.support:.2f})"
+                return Abstention(AbstentionReason.WEAK_EVIDENCE, detail), best
             best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
         missing = [term for term in asked_names(question) if not _named_in(term, passage_text)]
         if missing:
-            return f"the documents found do not mention {', '.join(missing)}", best
+            detail = f"the documents found do not mention {', '.join(missing)}"
+            return Abstention(AbstentionReason.MISSING_NAME, detail), best
         if asks_about_later_events(question):
-            return "the documents describe the situation when they were written, not what has happened since", best
+            detail = "the documents describe the situation when they were written, not what has happened since"
+            return Abstention(AbstentionReason.LATER_EVENTS, detail), best
         anchors = _specific_names(question, passages)
         # "Has the strategy been adopted yet, and when did the city approve it?" asks for a date in its second part.
         part = typed_part(question)
@@ -183,11 +184,11 @@ class ExtractiveWriter:
             # (unless the question lists names itself).
             listing = anchors and not is_list_question(question) and question.count(",") < 2
             if listing and _only_listed(anchors, candidates):
-                return f"the documents only list {', '.join(anchors)} among others", best
+                return _missing(f"the documents only list {', '.join(anchors)} among others"), best
             kind = asked_focus(part)
             if kind and not _speaks_of(kind, _strongest(candidates, self.settings.typed_pool), candidates):
-                return "no passage speaks of the kind of thing the question asks for", best
-            return "", best
+                return _missing("no passage speaks of the kind of thing the question asks for"), best
+            return None, best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
         anchors = [a for a in anchors if _named_in(a, _plain(part))]
         return self._typed_lead(question, answer_type, nouns, anchors, candidates, best)
@@ -200,7 +201,7 @@ class ExtractiveWriter:
         anchors: list[str],
         candidates: list[_Candidate],
         best: _Candidate,
-    ) -> tuple[str, _Candidate]:
+    ) -> tuple[Abstention | None, _Candidate]:
         """The strongest sentence holding the asked-for kind of fact, about the question's names, years and
         countries; or why there is none."""
         asked = answer_type or "count"
@@ -215,15 +216,15 @@ class ExtractiveWriter:
         ]
         typed = [strong[index] for index in dict.fromkeys(found)]
         if not typed:
-            return f"no passage gives the {asked} the question asks for", best
+            return _missing(f"no passage gives the {asked} the question asks for"), best
         anchored = [c for c in typed if all(_named_in(a, _neighbourhood(c, candidates)) for a in anchors)]
         if not anchored:
-            return f"no passage gives the {asked} for {', '.join(anchors)}", best
+            return _missing(f"no passage gives the {asked} for {', '.join(anchors)}"), best
         constraints = question_constraints(question)
         fitting = [c for c in anchored if all(_named_in(n, _neighbourhood(c, candidates)) for n in constraints)]
         if not fitting:
-            return f"no passage gives the {asked} for {', '.join(constraints)}", best
-        return "", fitting[0]
+            return _missing(f"no passage gives the {asked} for {', '.join(constraints)}"), best
+        return None, fitting[0]
 
     def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
         """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets; a slot left
@@ -297,6 +298,10 @@ class ExtractiveWriter:
         if items and not _is_whole(items[-1].sentence.text):
             items = items[:-1]
         return items
+
+
+def _missing(detail: str) -> Abstention:
+    return Abstention(AbstentionReason.MISSING_FACT, detail)
 
 
 def _strongest(candidates: Sequence[_Candidate], count: int) -> list[_Candidate]:
@@ -400,16 +405,6 @@ def _named_in(name: str, text: str) -> bool:
 def _context(chunk: Chunk) -> str:
     """The title, section and record fields a passage is read with (as at ingest)."""
     return context_header(chunk.title, chunk.section, chunk.metadata)
-
-
-@functools.lru_cache(maxsize=8192)  # passages and their sentences recur from question to question
-def _plain(text: str) -> str:
-    """Lower-cased, with plain apostrophes and no accents: "Région Sud" is found as "Region SUD"."""
-    lowered = text.lower().replace("’", "'")
-    if lowered.isascii():
-        return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def is_quotable(text: str, chunk: Chunk) -> bool:

@@ -1,4 +1,5 @@
-"""The grounded-answers issue's reference writer (top-2 sentences by cosine, never abstains) over the real index."""
+"""The evaluation baseline (evals/top2_cosine.py: top-2 sentences by cosine, never abstains) over the real index
+(here for the assistant test corpus and its fixtures)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import re
 import numpy as np
 import pytest
 
-from assistant import TOP2_COSINE
-from assistant.answering import is_quotable
 from assistant.records import Passage
-from assistant.reference_writer import TopCosineWriter
+from assistant.writers.extractive.writer import is_quotable
+from evals.top2_cosine import TopCosineWriter
 from tests.assistant.conftest import GREEN_DOC
+
+
+@pytest.fixture(scope="module")
+def top2(shared_assistant) -> TopCosineWriter:
+    return TopCosineWriter(shared_assistant.store)
+
 
 ON_TOPIC = "How many projects did the Pomeranian Seed Fund finance?"
 OFF_TOPIC = "What is the VAT rate on bananas in Peru?"
@@ -34,9 +40,9 @@ def closest_two(shared_assistant, embedder, question: str, passages: list[Passag
 
 @pytest.mark.parametrize("question", [ON_TOPIC, OFF_TOPIC])
 def test_it_cites_the_two_closest_sentences_of_the_top_five_rrf_passages(
-    shared_assistant, embedder, question: str
+    shared_assistant, embedder, top2, question: str
 ) -> None:
-    answer = shared_assistant.ask(question, mode="rrf", writer=TOP2_COSINE)
+    answer = shared_assistant.ask(question, mode="rrf", writer=top2)
 
     plain_rrf = shared_assistant.ask(question, mode="rrf").retrieved
     assert [p.chunk.chunk_id for p in answer.retrieved] == [p.chunk.chunk_id for p in plain_rrf]
@@ -50,8 +56,8 @@ def test_it_cites_the_two_closest_sentences_of_the_top_five_rrf_passages(
     assert re.fullmatch(r".+ \[1\] .+ \[2\]", answer.text, flags=re.DOTALL), answer.text
 
 
-def test_it_never_abstains_where_the_shipped_writer_does(shared_assistant) -> None:
-    reference = shared_assistant.ask(OFF_TOPIC, mode="rrf", writer=TOP2_COSINE)
+def test_it_never_abstains_where_the_shipped_writer_does(shared_assistant, top2) -> None:
+    reference = shared_assistant.ask(OFF_TOPIC, mode="rrf", writer=top2)
 
     assert shared_assistant.ask(OFF_TOPIC, mode="rrf").abstained
     assert not reference.abstained
@@ -59,12 +65,12 @@ def test_it_never_abstains_where_the_shipped_writer_does(shared_assistant) -> No
     assert len(reference.citations) == 2
 
 
-def test_it_answers_a_catalogue_question_from_plain_retrieval(shared_assistant) -> None:
+def test_it_answers_a_catalogue_question_from_plain_retrieval(shared_assistant, top2) -> None:
     """The record listing ("Which good practices come from Spain?") is the shipped writer's; the issue's reference
     answered every question from the top passages."""
     question = "Which good practices come from Spain?"
     shipped = shared_assistant.ask(question, mode="rrf")
-    reference = shared_assistant.ask(question, mode="rrf", writer=TOP2_COSINE)
+    reference = shared_assistant.ask(question, mode="rrf", writer=top2)
 
     assert {c.chunk.doc_id for c in shipped.citations} == {GREEN_DOC}
     assert shipped.text.startswith("Green Cluster Pathway:")
@@ -77,7 +83,7 @@ def test_it_quotes_fewer_sentences_when_the_passages_hold_fewer(shared_assistant
     sentences, _ = shared_assistant.store.sentences_of([passage.chunk.chunk_id])
     writer = TopCosineWriter(shared_assistant.store, answer_sentences=len(sentences) + 3)
 
-    draft = writer.write(ON_TOPIC, shared_assistant.embedder.embed_query(ON_TOPIC), [passage])
+    draft = writer.compose(shared_assistant.embedder.embed_query(ON_TOPIC), [passage])
 
     assert not draft.abstained
     quotable = [s.text for s in sentences if is_quotable(s.text, passage.chunk)]
@@ -85,5 +91,5 @@ def test_it_quotes_fewer_sentences_when_the_passages_hold_fewer(shared_assistant
 
 
 def test_an_unknown_writer_is_an_error(shared_assistant) -> None:
-    with pytest.raises(ValueError, match="unknown answer writer 'top2'; use one of extractive, top2_cosine"):
+    with pytest.raises(ValueError, match="unknown answer writer 'top2'; use 'extractive' or the configured one"):
         shared_assistant.ask(ON_TOPIC, writer="top2")

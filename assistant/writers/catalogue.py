@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from assistant.answer_types import DEMONYMS
-from assistant.answering import Draft, SentenceSource, is_quotable
-from assistant.citations import Claim
 from assistant.records import Filters, Passage
+from assistant.writers.base import AbstentionReason, Claim, Draft, Writer, WriteRequest
+from assistant.writers.extractive.answer_types import DEMONYMS
+from assistant.writers.extractive.writer import SentenceSource, is_quotable
 from ingest.chunking import NOT_STATED
 from ingest.records import IndexedDocument
 
@@ -50,6 +50,18 @@ def catalogue_filters(question: str, documents: Iterable[IndexedDocument]) -> Fi
     return Filters(doc_types=(GOOD_PRACTICE,), **{CATALOGUE_FIELDS[field]: value})
 
 
+class CatalogueLister(Writer):
+    """The writer of catalogue questions: the matching records, each named and cited."""
+
+    name = "catalogue"
+
+    def __init__(self, sentences: SentenceSource) -> None:
+        self.sentences = sentences
+
+    def write(self, request: WriteRequest) -> Draft:
+        return list_records(request.passages, self.sentences)
+
+
 def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draft:
     """One claim per record among ``passages`` (best first, at most ``MAX_LISTED``): its title and the first
     sentence of its earliest retrieved passage, quoted."""
@@ -67,10 +79,10 @@ def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draf
             None,
         )
         if opening:
-            claims.append(Claim(f"{passage.chunk.title}: {opening}", passage.chunk, opening))
+            claims.append(Claim.quoting(f"{passage.chunk.title}: {opening}", passage.chunk, opening))
     if not claims:
-        return Draft((), True, "no good practice matches the question", 0.0)
-    return Draft(tuple(claims), False, "", 1.0)
+        return Draft.declined(AbstentionReason.NO_EVIDENCE, "no good practice matches the question")
+    return Draft(tuple(claims), None, 1.0)
 
 
 def _values(field: object) -> list[str]:

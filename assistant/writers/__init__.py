@@ -1,0 +1,54 @@
+"""Answer writers behind one protocol (``base.py``), and the factory that picks one from the config."""
+
+from __future__ import annotations
+
+from assistant.writers.base import (
+    Abstention,
+    AbstentionReason,
+    Claim,
+    ClaimReady,
+    Draft,
+    DraftDone,
+    Quote,
+    TextDelta,
+    Writer,
+    WriteRequest,
+    WriterEvent,
+    WriterUnavailable,
+)
+from assistant.writers.catalogue import CatalogueLister, catalogue_filters
+from assistant.writers.extractive import ExtractiveWriter, WriterSettings
+from ingest.config import Config
+from ingest.errors import ConfigError
+
+EXTRACTIVE = "extractive"
+
+__all__ = [
+    "EXTRACTIVE",
+    "Abstention",
+    "AbstentionReason",
+    "CatalogueLister",
+    "Claim",
+    "ClaimReady",
+    "Draft",
+    "DraftDone",
+    "ExtractiveWriter",
+    "Quote",
+    "TextDelta",
+    "WriteRequest",
+    "Writer",
+    "WriterEvent",
+    "WriterSettings",
+    "WriterUnavailable",
+    "catalogue_filters",
+    "make_writer",
+]
+
+
+def make_writer(config: Config, *, extractive: ExtractiveWriter) -> Writer:
+    """The writer ``config.writer`` names; generative backends are imported only when chosen."""
+    match config.writer:
+        case "extractive":
+            return extractive
+        case kind:
+            raise ConfigError(f"writer {kind!r} is not available yet; use 'extractive'.")
