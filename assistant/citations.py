@@ -26,7 +26,8 @@ from ingest.records import Chunk
 
 logger = logging.getLogger(__name__)
 
-MIN_SUPPORT = 0.6
+MIN_SUPPORT = 0.75
+MIN_WORDS = 3  # "Yes." or a bare word a document told the model to say is no answer sentence
 SPAN_SENTENCES = 2  # a generated sentence may draw on up to two sentences of one passage
 # Figures: "€4,000", "2021", "54", "30%": the digits must appear in what is cited.
 _FIGURE = re.compile(r"\d[\d.,]*\d|\d")
@@ -88,6 +89,8 @@ def _verbatim(quote: Quote, stored: Chunk) -> bool:
 
 
 def _check_generated(claim: Claim, min_support: float) -> tuple[Claim | None, str]:
+    if len(words(claim.sentence)) < MIN_WORDS:
+        return None, "too short to be a sentence"
     cited = " ".join(q.chunk.text for q in claim.quotes)
     missing = [fact for fact in facts_of(claim.sentence) if not _occurs(fact, cited)]
     if missing:

@@ -32,6 +32,22 @@ def index_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def writer_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--writer on the commands that answer (ask, serve, eval); merged into ``overrides``."""
+
+    @click.option(
+        "--writer",
+        type=click.Choice(["extractive", "openai", "llamacpp"]),
+        help="Answer writer [env POLICYDESK_WRITER; default extractive]: openai needs POLICYDESK_LLM_URL, "
+        "llamacpp `make llm`.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, writer: str | None, overrides: dict[str, Any], **kwargs: Any) -> Any:
+        return command(*args, overrides=overrides | {"writer": writer}, **kwargs)
+
+    return wrapper
+
+
 def load_config(overrides: dict[str, Any]) -> Config:
     try:
         return Config.load(overrides)
@@ -132,6 +148,7 @@ def stats_command(overrides: dict[str, Any]) -> None:
 @click.option("--project", help="Only good practices of this Interreg project.")
 @click.option("--theme", help="Only good practices with this theme.")
 @index_options
+@writer_option
 def ask_command(
     question: str | None,
     as_json: bool,
@@ -173,6 +190,8 @@ def _render_answer(answer: Any) -> str:
     from assistant.export import source_line
 
     lines = [click.wrap_text(answer.text, width=100), ""]
+    if answer.notice:
+        lines += [click.wrap_text(f"Note: {answer.notice}", width=100), ""]
     if answer.abstention_reason:
         lines += [click.wrap_text(f"Why: {answer.abstention_reason}.", width=100), ""]
     if answer.citations:

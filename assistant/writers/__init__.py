@@ -50,5 +50,15 @@ def make_writer(config: Config, *, extractive: ExtractiveWriter) -> Writer:
     match config.writer:
         case "extractive":
             return extractive
+        case "openai":
+            from assistant.writers.generative import GenerativeWriter
+            from assistant.writers.llm.openai_like import OpenAILikeBackend
+
+            return GenerativeWriter(OpenAILikeBackend(config), extractive, name="openai")
+        case "llamacpp":
+            from assistant.writers.generative import GenerativeWriter
+            from assistant.writers.llm.llamacpp import LlamaCppBackend
+
+            return GenerativeWriter(LlamaCppBackend(config), extractive, name="llamacpp")
         case kind:
-            raise ConfigError(f"writer {kind!r} is not available yet; use 'extractive'.")
+            raise ConfigError(f"Unknown writer {kind!r}; use extractive, openai or llamacpp.")

@@ -110,6 +110,16 @@ class ExtractiveWriter(Writer):
         )
         return Draft(claims, None, best.support)
 
+    def best_sentences(
+        self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
+    ) -> list[tuple[str, Passage]]:
+        """The quotable sentences of the top passages close enough to the question, best-scoring first (the
+        generative writer's evidence: a sentence unrelated to the question, such as instructions planted in a
+        document, is never shown to the model)."""
+        candidates = self._score(question, query_vector, list(passages[: self.settings.passages]))
+        close = [c for c in candidates if not c.is_item and c.similarity >= self.settings.min_similarity]
+        return [(c.sentence.text, c.passage) for c in sorted(close, key=lambda c: -c.score)]
+
     def _score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         by_chunk = {p.chunk.chunk_id: p for p in passages}
         sentences, vectors = self.sentences.sentences_of(list(by_chunk))
