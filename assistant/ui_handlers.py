@@ -9,7 +9,6 @@ import contextlib
 import html
 import logging
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from assistant.drafting import compose_draft
 from assistant.export import answer_to_dict, answer_to_markdown
 from assistant.feedback import record_feedback
 from assistant.records import Answer, Filters
-from assistant.service import Assistant
+from assistant.service import Assistant, Final, Interim
 from assistant.ui_render import (
     EMPTY_INDEX,
     FILTER_FIELDS,
@@ -36,14 +35,16 @@ from assistant.ui_render import (
     filter_options,
     safe_markdown,
     sources_panel,
-    stream_parts,
 )
+from assistant.writers import EXTRACTIVE
 from ingest.config import Config
 from ingest.errors import IndexNotFound, PolicyDeskError
 
 logger = logging.getLogger(__name__)
 
-STREAM_DELAY_S = 0.03  # a short pause between streamed sentences, so the reader sees the answer build up
+STREAM_DELAY_S = 0.03  # kept for callers that pass delay=; the chat now streams what the library streams
+SEARCHING = "_Searching the documents…_"
+WRITING = "\n\n_Writing a fluent answer… (the answer above is the documents' own sentences)_"
 Messages = list[dict[str, Any]]
 
 
@@ -94,18 +95,29 @@ class Handlers:
     def chat(
         self, question: str, messages: Messages | None, answers: list[Answer] | None, *filter_values: Any
     ) -> Iterator[tuple[Messages, str, list[Answer], str]]:
-        """Stream an answer into the chat, sentence by sentence; then show its sources."""
+        """Stream an answer into the chat as the library streams it (verified sentences as they come); with a
+        generative writer, the extractive answer first, replaced by the fluent one when it is ready."""
         answers = list(answers or [])
-        answer = self.answer(question, answers, make_filters(*filter_values))
+        if not question or not question.strip():
+            raise gr.Error("Type a question first.")
+        assistant = self.require_assistant()
+        history = [Turn(a.question, a.text) for a in answers]
         turn = len(answers)
         shown = [*(messages or []), {"role": "user", "content": question.strip()}]
-        panel = sources_panel(answers)
-        for part in stream_parts(answer, turn):
-            yield [*shown, {"role": "assistant", "content": part}], panel, answers, ""
-            time.sleep(self.delay)
-        answers.append(answer)
-        final = {"role": "assistant", "content": chat_markdown(answer, turn)}
-        yield [*shown, final], sources_panel(answers), answers, ""
+        yield [*shown, {"role": "assistant", "content": SEARCHING}], sources_panel(answers), answers, ""
+        final: Answer | None = None
+        with user_errors():
+            for view, final in answer_views(assistant, question.strip(), make_filters(*filter_values), history, turn):
+                yield [*shown, {"role": "assistant", "content": view}], sources_panel([*answers, final]), answers, ""
+        if final is None:
+            raise gr.Error("No answer came back; try again.")
+        answers.append(final)
+        yield (
+            [*shown, {"role": "assistant", "content": chat_markdown(final, turn)}],
+            sources_panel(answers),
+            answers,
+            "",
+        )
 
     def api_ask(self, question: str) -> tuple[str, dict[str, Any]]:
         """``/ask``: one question, no conversation; returns the answer as Markdown and as the JSON contract."""
@@ -196,6 +208,21 @@ class Handlers:
         removable = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
         filters = [gr.Dropdown(choices=filter_choices(options[name])) for name in FILTER_FIELDS] * filter_groups
         return [documents_table(documents), gr.Dropdown(choices=removable, value=None), False, *filters]
+
+
+def answer_views(
+    assistant: Assistant, question: str, filters: Filters | None, history: Sequence[Turn], turn: int
+) -> Iterator[tuple[str, Answer]]:
+    """(chat Markdown, the answer it shows) as the answer is written, ending with the final answer."""
+    generative = assistant.writer.name != EXTRACTIVE
+    if generative:
+        quick = assistant.ask(question, filters=filters, history=history, writer=EXTRACTIVE)
+        yield chat_markdown(quick, turn) + WRITING, quick
+    for event in assistant.stream(question, filters=filters, history=history):
+        if isinstance(event, Interim):
+            yield chat_markdown(event.answer, turn) + (WRITING if generative else ""), event.answer
+        elif isinstance(event, Final):
+            yield chat_markdown(event.answer, turn), event.answer
 
 
 def make_filters(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.citations import verify_claims
 from assistant.conversation import Turn
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument
+from assistant.service import Final, Interim
 from assistant.writers import Claim
 from ingest.records import Chunk
 
@@ -74,6 +76,15 @@ class FakeAssistant:
     def ask(self, question: str, *, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         self.calls.append((question, filters, tuple(history)))
         return abstention(question) if "Peru" in question else cited_answer(question)
+
+    writer = type("FakeWriter", (), {"name": "extractive"})()
+
+    def stream(self, question: str, *, filters: Filters | None = None, history: Sequence[Turn] = ()):
+        """The answer sentence by sentence, as the Assistant streams verified sentences, then the final one."""
+        answer = self.ask(question, filters=filters, history=history)
+        for end in range(1, len(answer.sentences)) if not answer.abstained else ():
+            yield Interim(dataclasses.replace(answer, sentences=answer.sentences[:end]))
+        yield Final(answer)
 
     def documents(self) -> list:
         return []

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant.ui_handlers import Handlers, make_filters
+from assistant.ui_handlers import SEARCHING, Handlers, make_filters
 from ingest.config import Config
 from ingest.errors import StoreError
 from tests.ui.fakes import FakeAssistant
@@ -21,9 +21,10 @@ def handlers(tmp_path: Path) -> Handlers:
 
 def test_chat_streams_then_shows_sources(handlers: Handlers) -> None:
     steps = list(handlers.chat("What are vouchers?", [], [], [], "", "", "", ""))
-    first_messages, first_panel, _, _ = steps[0]
+    assert steps[0][0][-1]["content"] == SEARCHING  # shown at once, before any work
+    first_messages, first_panel, _, _ = steps[1]
     assert first_messages[-1]["content"] == "Vouchers are small grants. [[1]](#source-0-1)"
-    assert "source-0-1" not in first_panel
+    assert 'id="source-0-1"' in first_panel
     messages, panel, answers, cleared = steps[-1]
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert 'id="source-0-2"' in panel and len(answers) == 1 and cleared == ""
