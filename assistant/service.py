@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 NOT_COVERED = "The documents don't cover this question."
 UNVERIFIED = "no quoted sentence could be verified in the index"
+UNVERIFIED_NOTICE = (
+    "None of the generated sentences could be verified against the documents; these are the documents' own sentences"
+)
 
 
 @dataclass(frozen=True)
@@ -145,11 +148,19 @@ class Assistant:
         writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
         request = WriteRequest(question, passages, writer_vector, tuple(history), query.writer)
         run = _Run(self, question, passages, started, retrieved_at)
+        writer_used = self.catalogue if catalogue else chosen
+        generative = writer_used is self.writer and self.writer is not self.extractive
         try:
-            yield from run.follow(self.catalogue if catalogue else chosen, request)
+            yield from run.follow(writer_used, request, hold_unverified=generative)
         except WriterUnavailable as exc:
             logger.warning("%s; answering with the extractive writer", exc)
             run.restart(notice=f"{exc}. This is the extractive answer instead.")
+            yield from run.follow(self.extractive, request)
+            return
+        if run.unverified:
+            # The writer answered, but none of its sentences is supported by what it cites: the documents' own
+            # sentences are the better answer than none.
+            run.restart(notice=UNVERIFIED_NOTICE)
             yield from run.follow(self.extractive, request)
 
     def _writer(self, writer: str | Writer | None) -> Writer:
@@ -198,6 +209,7 @@ class _Run:
         self.started = started
         self.retrieved_at = retrieved_at
         self.notice = ""
+        self.unverified = False  # the writer proposed sentences and none passed verification
         self.verified: list[Claim] = []
         self.rejected: list[Rejection] = []
         self._indexed: dict[str, Chunk] = {}
@@ -206,7 +218,9 @@ class _Run:
         self.notice = notice
         self.verified, self.rejected = [], []
 
-    def follow(self, writer: Writer, request: WriteRequest) -> Iterator[AskEvent]:
+    def follow(self, writer: Writer, request: WriteRequest, *, hold_unverified: bool = False) -> Iterator[AskEvent]:
+        """The writer's events as answers. With ``hold_unverified``, a final answer that would abstain only because
+        no proposed sentence passed verification is held back (``unverified`` is set) for the caller to replace."""
         for event in writer.stream(request):
             if isinstance(event, TextDelta):
                 yield Writing(event.text)
@@ -214,7 +228,9 @@ class _Run:
                 if self._check(event.claim):
                     yield Interim(self._answer(writer.name, None))
             elif isinstance(event, DraftDone):
-                yield Final(self._answer(writer.name, event.draft))
+                self.unverified = hold_unverified and not event.draft.abstained and not self.verified
+                if not self.unverified:
+                    yield Final(self._answer(writer.name, event.draft))
                 return
 
     def _check(self, claim: Claim) -> bool:

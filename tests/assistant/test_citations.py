@@ -146,13 +146,23 @@ def test_ask_returns_only_the_verified_sentence_renumbered(
     assert [(c.n, c.quote, c.chunk.chunk_id) for c in answer.citations] == [(1, LIST_SENTENCE, list_chunk.chunk_id)]
 
 
-def test_ask_abstains_when_no_proposed_claim_survives(
+def test_a_configured_writer_whose_claims_all_fail_gives_the_extractive_answer(
     assistant, list_chunk: Chunk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bogus = Claim.quoting("The programme has five stages.", list_chunk, "The programme has five stages.")
     monkeypatch.setattr(assistant, "writer", ProposingWriter((bogus,)))
 
     answer = assistant.ask("What are the stages of the programme?")
+
+    assert answer.writer == "extractive" and "could be verified" in answer.notice
+    assert answer.text == assistant.ask("What are the stages of the programme?", writer="extractive").text
+    assert "five stages" not in answer.text
+
+
+def test_ask_abstains_when_no_proposed_claim_survives(assistant, list_chunk: Chunk) -> None:
+    bogus = Claim.quoting("The programme has five stages.", list_chunk, "The programme has five stages.")
+
+    answer = assistant.ask("What are the stages of the programme?", writer=ProposingWriter((bogus,)))
 
     assert answer.abstained
     assert answer.citations == ()
