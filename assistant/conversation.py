@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.records import Answer
 from assistant.text import proper_terms, words
 
 _LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
@@ -20,10 +21,16 @@ FOLLOW_UP_MAX_WORDS = 14
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier exchange of a conversation."""
+    """One earlier exchange of a conversation: the question, the answer's text and the documents it cited."""
 
     question: str
     answer: str
+    cited: tuple[str, ...] = ()  # doc ids of the answer's citations, in citation order
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        """The turn an answer makes in a conversation."""
+        return cls(answer.question, answer.text, tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations)))
 
 
 @dataclass(frozen=True)

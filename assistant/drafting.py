@@ -18,6 +18,7 @@ from assistant.writers import Claim
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
+FURTHER_RESOURCES = "Further resources"
 MAX_RESOURCES = 4
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
@@ -49,6 +50,12 @@ class DraftReply:
     request: str
     sections: tuple[DraftSection, ...]
     citations: tuple[Citation, ...]
+    retrieved: tuple[Passage, ...] = ()  # what the sections retrieved, section by section
+
+    @property
+    def abstained(self) -> bool:
+        """Whether every answered section abstains (further resources only point at documents)."""
+        return all(section.abstained for section in self.sections if section.heading != FURTHER_RESOURCES)
 
     @property
     def markdown(self) -> str:
@@ -108,8 +115,9 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         sections.append(DraftSection(heading, text, answer.abstained))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:
-        sections.append(DraftSection("Further resources", resources))
-    return DraftReply(request, tuple(sections), tuple(sources.citations))
+        sections.append(DraftSection(FURTHER_RESOURCES, resources))
+    retrieved = tuple(p for answer in answers for p in answer.retrieved)
+    return DraftReply(request, tuple(sections), tuple(sources.citations), retrieved)
 
 
 def further_resources(
