@@ -35,10 +35,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class Query:
-    """What to retrieve with, and what the answer writer should answer."""
+    """What to retrieve with, what the answer writer should answer, and the documents a follow-up points to."""
 
     retrieval: str
     writer: str
+    documents: tuple[str, ...] = ()
 
 
 def is_follow_up(question: str) -> bool:
@@ -59,11 +60,11 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     """The question, expanded with the last turn's topic when it is a follow-up.
 
     Retrieval gets the previous question and the names in the previous answer, so "it" and "there" find the
-    passages the conversation is about; the writer gets only the names, so that it answers the new question
-    rather than the previous one again.
+    passages the conversation is about, and prefers the documents that answer cited; the writer gets only the
+    names, so that it answers the new question rather than the previous one again.
     """
     if not history or not is_follow_up(question):
         return Query(question, question)
     last = history[-1]
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
-    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip())
+    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip(), last.cited)
