@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.records import Answer
 from assistant.text import proper_terms, words
 
 _LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
@@ -20,18 +21,25 @@ FOLLOW_UP_MAX_WORDS = 14
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier exchange of a conversation."""
+    """One earlier exchange of a conversation: the question, the answer's text and the documents it cited."""
 
     question: str
     answer: str
+    cited: tuple[str, ...] = ()  # doc ids of the answer's citations, in citation order
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        """The turn an answer makes in a conversation."""
+        return cls(answer.question, answer.text, tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations)))
 
 
 @dataclass(frozen=True)
 class Query:
-    """What to retrieve with, and what the answer writer should answer."""
+    """What to retrieve with, what the answer writer should answer, and the documents a follow-up points to."""
 
     retrieval: str
     writer: str
+    documents: tuple[str, ...] = ()
 
 
 def is_follow_up(question: str) -> bool:
@@ -52,11 +60,11 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     """The question, expanded with the last turn's topic when it is a follow-up.
 
     Retrieval gets the previous question and the names in the previous answer, so "it" and "there" find the
-    passages the conversation is about; the writer gets only the names, so that it answers the new question
-    rather than the previous one again.
+    passages the conversation is about, and prefers the documents that answer cited; the writer gets only the
+    names, so that it answers the new question rather than the previous one again.
     """
     if not history or not is_follow_up(question):
         return Query(question, question)
     last = history[-1]
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
-    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip())
+    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip(), last.cited)

@@ -18,6 +18,7 @@ from assistant.writers import Claim
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
+FURTHER_RESOURCES = "Further resources"
 MAX_RESOURCES = 4
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
@@ -28,7 +29,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class Asker(Protocol):
     """What drafting needs from the Assistant."""
 
-    def ask(self, question: str, *, filters: Filters | None = None) -> Answer: ...
+    def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer: ...
+
+    def unknown_names(self, text: str) -> tuple[str, ...]: ...
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]: ...
 
@@ -49,6 +52,12 @@ class DraftReply:
     request: str
     sections: tuple[DraftSection, ...]
     citations: tuple[Citation, ...]
+    retrieved: tuple[Passage, ...] = ()  # what the sections retrieved, section by section
+
+    @property
+    def abstained(self) -> bool:
+        """Whether every answered section abstains (further resources only point at documents)."""
+        return all(section.abstained for section in self.sections if section.heading != FURTHER_RESOURCES)
 
     @property
     def markdown(self) -> str:
@@ -58,7 +67,7 @@ class DraftReply:
             lines += [f"## {section.heading}", "", section.text, ""]
         if self.citations:
             lines += ["## Sources", ""]
-            lines += [f"{source_line(c)}  \n  > {c.quote}" for c in self.citations]
+            lines += [f"- {source_line(c)}\n  > {c.quote}" for c in self.citations]
         return "\n".join(lines).rstrip() + "\n"
 
 
@@ -96,8 +105,11 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
     base = filters or Filters()
     sources = _SourceList()
     sections, answers = [], []
+    # Who asks ("a regional development agency in Portugal asks …") is context, not what the documents must say:
+    # the request's names that no indexed document mentions are not required.
+    context = assistant.unknown_names(request)
     for heading, doc_types in SECTIONS:
-        answer = assistant.ask(request, filters=dataclasses.replace(base, doc_types=doc_types))
+        answer = assistant.ask(request, filters=dataclasses.replace(base, doc_types=doc_types), context_names=context)
         answers.append(answer)
         if answer.abstained:
             text = NOT_COVERED
@@ -108,8 +120,9 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         sections.append(DraftSection(heading, text, answer.abstained))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:
-        sections.append(DraftSection("Further resources", resources))
-    return DraftReply(request, tuple(sections), tuple(sources.citations))
+        sections.append(DraftSection(FURTHER_RESOURCES, resources))
+    retrieved = tuple(p for answer in answers for p in answer.retrieved)
+    return DraftReply(request, tuple(sections), tuple(sources.citations), retrieved)
 
 
 def further_resources(
@@ -137,13 +150,24 @@ def further_resources(
 
 
 def _bulleted_by_document(sentences: Sequence[AnswerSentence], citations: Sequence[Citation]) -> str:
-    """One bullet per sentence, led by the title of the record it cites (good-practice sentences say "it")."""
-    titles = {c.n: c.chunk.title for c in citations}
-    bullets = []
+    """One bullet per record, led by its name in bold (the writer's "Title (fields): " lead, else the title), then
+    what the record says, in the order the answer gives it."""
+    documents = {c.n: c.chunk for c in citations}
+    bullets: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
     for sentence in sentences:
-        title = titles.get(sentence.citations[0]) if sentence.citations else None
-        bullets.append(f"- **{title}**: {sentence.marked}" if title else f"- {sentence.marked}")
-    return "\n".join(bullets)
+        chunk = documents.get(sentence.citations[0]) if sentence.citations else None
+        key = chunk.doc_id if chunk else sentence.text
+        marked = sentence.marked
+        if chunk is not None and key not in labels:
+            label, colon, rest = marked.partition(": ")
+            named = colon and label.startswith(chunk.title)
+            labels[key], marked = (label, rest) if named else (chunk.title, marked)
+        bullets.setdefault(key, []).append(marked)
+    return "\n".join(
+        f"- **{labels[key]}**: {' '.join(texts)}" if key in labels else f"- {' '.join(texts)}"
+        for key, texts in bullets.items()
+    )
 
 
 def _best_per_document(passages: Iterable[Passage]) -> list[Passage]:

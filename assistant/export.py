@@ -17,8 +17,8 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
-        "citations": [_citation(c) for c in answer.citations],
-        "retrieved": [_passage(p) for p in answer.retrieved],
+        "citations": [citation_to_dict(c) for c in answer.citations],
+        "retrieved": [passage_to_dict(p) for p in answer.retrieved],
         "timings_ms": {name: round(value, 2) for name, value in answer.timings_ms.items()},
         "confidence": round(answer.confidence, 4),
         "abstention_reason": answer.abstention_reason,
@@ -34,7 +34,8 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _citation(citation: Citation) -> dict[str, Any]:
+def citation_to_dict(citation: Citation) -> dict[str, Any]:
+    """A citation as in ``ask --json``."""
     return (
         {"n": citation.n}
         | _chunk_fields(citation.chunk)
@@ -47,7 +48,8 @@ def _citation(citation: Citation) -> dict[str, Any]:
     )
 
 
-def _passage(passage: Passage) -> dict[str, Any]:
+def passage_to_dict(passage: Passage) -> dict[str, Any]:
+    """A retrieved passage as in ``ask --json``."""
     return (
         {"rank": passage.rank}
         | _chunk_fields(passage.chunk)

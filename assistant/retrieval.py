@@ -51,9 +51,19 @@ class Retriever:
         self.documents: dict[str, IndexedDocument] = store.documents()
 
     def retrieve(
-        self, query: str, query_vector: np.ndarray, *, k: int, filters: Filters | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        *,
+        k: int,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        prefer: Sequence[str] = (),
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` (``query_vector`` is its embedding), best first, deduplicated."""
+        """The ``k`` best passages for ``query`` (``query_vector`` is its embedding), best first, deduplicated.
+
+        Passages of the documents in ``prefer`` (those a follow-up points back to) come before all others.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         doc_ids = self.allowed_documents(filters)
@@ -72,7 +82,10 @@ class Retriever:
         else:
             sentence = self._sentence_scores(query_vector, n * 2, doc_ids)
             ranked = self._fuse(dense, keyword, sentence)
-        passages = _dedupe(ranked)[:k]
+        passages = _dedupe(ranked)
+        if prefer:
+            passages.sort(key=lambda item: item[0].doc_id not in prefer)  # stable: best first within each group
+        passages = passages[:k]
         return [
             Passage(chunk=c, rank=i, score=s, dense_score=d, keyword_score=kw)
             for i, (c, s, d, kw) in enumerate(passages, start=1)

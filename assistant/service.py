@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
+from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
+from assistant.text import asked_names, plain, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -32,6 +34,7 @@ from assistant.writers import (
     catalogue_filters,
     make_writer,
 )
+from assistant.writers.extractive.structure import SectionIndex
 from ingest.config import Config
 from ingest.errors import IndexNotFound
 from ingest.keyword_index import load_keyword_index
@@ -94,6 +97,7 @@ class Assistant:
         self.embedder = load_embedder(cache_dir=config.model_cache)
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
+        self.extractive.structure = SectionIndex(self.store.all_chunks())
         self.catalogue = CatalogueLister(self.store)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
@@ -107,6 +111,7 @@ class Assistant:
         k: int | None = None,
         mode: str = "hybrid",
         writer: str | Writer | None = None,
+        context_names: Sequence[str] = (),
     ) -> Answer:
         """Answer ``question`` with verified per-sentence citations, or abstain and list the nearest documents.
 
@@ -118,8 +123,12 @@ class Assistant:
             mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
             writer: None for the configured writer, "extractive" for the instant offline one, or a writer object
                 (an evaluation baseline: it answers every question itself, catalogue questions included).
+            context_names: names that describe who asks, not what (see :meth:`unknown_names`): not required.
         """
-        for event in self.stream(question, filters=filters, history=history, k=k, mode=mode, writer=writer):
+        events = self.stream(
+            question, filters=filters, history=history, k=k, mode=mode, writer=writer, context_names=context_names
+        )
+        for event in events:
             if isinstance(event, Final):
                 return event.answer
         raise RuntimeError("the answer stream ended without an answer")
@@ -133,6 +142,7 @@ class Assistant:
         k: int | None = None,
         mode: str = "hybrid",
         writer: str | Writer | None = None,
+        context_names: Sequence[str] = (),
     ) -> Iterator[AskEvent]:
         """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
         verified sentence, and the final answer last."""
@@ -142,12 +152,17 @@ class Assistant:
         query_vector = self.embedder.embed_query(query.retrieval)
         catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
         passages = self.retriever.retrieve(
-            query.retrieval, query_vector, k=k or self.config.top_k, filters=catalogue or filters, mode=mode
+            query.retrieval,
+            query_vector,
+            k=k or self.config.top_k,
+            filters=catalogue or filters,
+            mode=mode,
+            prefer=query.documents,
         )
         retrieved_at = time.perf_counter()
         writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
-        request = WriteRequest(question, passages, writer_vector, tuple(history), query.writer)
-        run = _Run(self, question, passages, started, retrieved_at)
+        request = WriteRequest(question, passages, writer_vector, tuple(history), query.writer, tuple(context_names))
+        run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
         writer_used = self.catalogue if catalogue else chosen
         generative = writer_used is self.writer and self.writer is not self.extractive
         try:
@@ -183,6 +198,13 @@ class Assistant:
             return None
         return catalogue_filters(question, self.retriever.documents.values())
 
+    def unknown_names(self, text: str) -> tuple[str, ...]:
+        """The names of ``text`` that no indexed passage mentions (lower-cased): in a request's description of who
+        asks ("an agency in Portugal asks …") they are context, not something the documents must contain."""
+        structure = self.extractive.structure
+        mentioned = " ".join(plain(c.text) for chunks in structure.chunks.values() for c in chunks) if structure else ""
+        return tuple(name for name in dict.fromkeys(asked_names(text)) if plain(name) not in mentioned)
+
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         """The claims whose citations pass verification against the index (every writer's last step)."""
         return verify_claims(claims, self.store.get_chunks)[0]
@@ -195,15 +217,24 @@ class Assistant:
         """See documents ingested or removed since this Assistant was built (the UI's documents tab)."""
         self.retriever.documents = self.store.documents()
         self.retriever.keyword_index = load_keyword_index(self.store)
+        self.extractive.structure = SectionIndex(self.store.all_chunks())
 
 
 class _Run:
     """One answer being written: verifies claims as they come and builds the interim and final answers."""
 
     def __init__(
-        self, assistant: Assistant, question: str, passages: Sequence[Passage], started: float, retrieved_at: float
+        self,
+        assistant: Assistant,
+        question: str,
+        passages: Sequence[Passage],
+        started: float,
+        retrieved_at: float,
+        *,
+        filters: Filters | None = None,
     ) -> None:
         self.assistant = assistant
+        self.filters = filters
         self.question = question
         self.passages = passages
         self.started = started
@@ -257,7 +288,8 @@ class _Run:
         sentences: tuple[AnswerSentence, ...]
         citations: tuple[Citation, ...]
         if abstained:
-            sentences, citations = (AnswerSentence(_abstention_text(self.passages)),), ()
+            text = abstention_text(self.question, self.passages, self.filters)
+            sentences, citations = (AnswerSentence(text),), ()
         else:
             numbered, citations = number_citations(self.verified)
             sentences = tuple(AnswerSentence(text, numbers) for text, numbers in numbered)
@@ -295,8 +327,18 @@ def nearest_documents(passages: Sequence[Passage], limit: int = 3) -> tuple[Near
     return tuple(nearest.values())[:limit]
 
 
-def _abstention_text(passages: Sequence[Passage]) -> str:
+def abstention_text(question: str, passages: Sequence[Passage], filters: Filters | None = None) -> str:
+    """What an abstention says: what was not found, in plain words, a hint when a filter narrowed the search, and
+    the nearest documents (no similarity figure: ``--json`` has it as ``nearest_similarity``)."""
+    topic = question_topic(question)
+    text = f"I found nothing in the documents about {topic}." if topic else NOT_COVERED
+    if filters and not filters.is_empty:
+        text += f" Only {_filter_words(filters)} were searched; try again without the filter."
     names = [f"{d.title}" + (f" (p. {d.page})" if d.page else "") for d in nearest_documents(passages)]
-    if not names:
-        return NOT_COVERED
-    return f"{NOT_COVERED} The nearest documents are: {'; '.join(names)}."
+    return f"{text} The nearest documents are: {'; '.join(names)}." if names else text
+
+
+def _filter_words(filters: Filters) -> str:
+    kinds = " and ".join(DOC_TYPE_LABELS.get(t, t) + "s" for t in filters.doc_types) or "documents"
+    fields = [f"{name} {value}" for name, value in vars(filters).items() if name != "doc_types" and value]
+    return f"{kinds} with {', '.join(fields)}" if fields else kinds

@@ -79,9 +79,26 @@ def _is_acronym(word: str) -> bool:
     return sum(c.isupper() or c.isdigit() for c in word) >= 2
 
 
+# Function words of German, which capitalises every noun: in a German question a capital names nothing by itself.
+_GERMAN = frozenset(
+    """der die das den dem des ein eine einen einem einer und oder für wie was welche welcher welches wer wo wann
+    warum ist sind gibt es mit von zu zum zur im auf bei nicht werden wird können kann unsere unser wir ich ihr
+    haben hat sich auch über nach""".split()  # noqa: SIM905 - a word list reads better as text
+)
+GERMAN_SHARE = 0.2
+
+
+def capitalises_nouns(question: str) -> bool:
+    """Whether ``question`` is German (by its share of German function words), where every noun has a capital."""
+    tokens = words(question)
+    return bool(tokens) and sum(t in _GERMAN for t in tokens) >= max(2, GERMAN_SHARE * len(tokens))
+
+
 def _proper_tokens(question: str) -> list[tuple[int, str]]:
-    """(offset, lower-cased name) of each capitalised word or acronym inside ``question``."""
+    """(offset, lower-cased name) of each capitalised word or acronym inside ``question``; in a German question
+    only acronyms and codes ("KMU", "S3"), since its nouns are capitalised too."""
     starts = {start for start, _ in sentence_spans(question)}
+    german = capitalises_nouns(question)
     found = []
     for index, match in enumerate(_WORD.finditer(question)):
         bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")
@@ -89,7 +106,7 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
         bare = re.sub(r"-(?:style|like|type|based|wide|related)$", "", bare, flags=re.I)  # "INNOSUP-style"
         if index == 0 or len(bare) < 2 or not bare[0].isupper() or re.match(r"I[’'](?:d|m|ve|ll)$", bare):
             continue  # "I'd like to know …" names nobody
-        if match.start() in starts and not _is_acronym(bare):
+        if (match.start() in starts or german) and not _is_acronym(bare):
             continue  # "… working together. According to …": a capital that starts a sentence names nothing
         if bare.lower() in QUESTION_WORDS or bare.lower() in STOPWORDS_EN_PLUS:
             continue
@@ -113,3 +130,23 @@ def plain(text: str) -> str:
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_ASKING = frozenset(
+    """what which who whom whose when where why how is are was were does do did can could should would will tell me
+    please there""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_NOUN_PHRASE_START = re.compile(r"^(?:the|a|an|any|some|this|these|those|[A-Z0-9])", re.UNICODE)
+
+
+def question_topic(question: str) -> str:
+    """What a question is about, for "I found nothing about …": the asked sentence without its opening question
+    words ("What is the unemployment rate in Greece?" -> "the unemployment rate in Greece"); "" when what is
+    left does not start like a noun phrase (then the caller quotes nothing)."""
+    asked = asked_sentences(question).strip().rstrip("?.! ")
+    tokens = asked.split()
+    index = 0
+    while index < len(tokens) and tokens[index].lower().strip(",") in _ASKING:
+        index += 1
+    rest = " ".join(tokens[index:])
+    return rest if index and rest and _NOUN_PHRASE_START.match(rest) else ""

@@ -88,7 +88,7 @@ class Handlers:
         """Ask the library, passing the earlier answers as the conversation."""
         if not question or not question.strip():
             raise gr.Error("Type a question first.")
-        history = [Turn(a.question, a.text) for a in answers]
+        history = [Turn.of(a) for a in answers]
         with user_errors():
             return self.require_assistant().ask(question.strip(), filters=filters, history=history)
 

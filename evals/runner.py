@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, answer_to_dict, read_questions
+from assistant import Assistant, Turn, answer_to_dict, compose_draft, read_questions
+from assistant.export import citation_to_dict, passage_to_dict
 from assistant.writers import Writer
 from evals import metrics
 
@@ -22,6 +23,7 @@ ABSTENTION_METRICS = ("unanswerable_abstained", "false_abstention")
 METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + ABSTENTION_METRICS
 # Fields of a question record that are the question itself rather than reference data.
 _OWN_FIELDS = ("id", "question", "kind")
+DRAFT_MODE = "draft"
 
 
 def load_questions(path: Path, *, limit: int | None = None) -> tuple[list[Question], list[str]]:
@@ -67,9 +69,40 @@ def score_result(question: Mapping[str, Any], result: Mapping[str, Any]) -> dict
 def ask_result(
     assistant: Assistant, question: Mapping[str, Any], *, mode: str = SHIPPED_MODE, writer: str | Writer | None = None
 ) -> Result:
-    """The ``ask --json`` output for one question, plus ``id``, ``kind`` and ``reference``."""
-    answer = answer_to_dict(assistant.ask(str(question["question"]), mode=mode, writer=writer))
+    """The ``ask --json`` output for one question, plus ``id``, ``kind`` and ``reference``.
+
+    A question with ``"history": [earlier questions]`` is asked after them, with their real answers as the
+    conversation (only the last is scored); one with ``"mode": "draft"`` is a request for a draft reply, scored
+    on the draft's whole Markdown text.
+    """
+    history: list[Turn] = []
+    for earlier in question.get("history") or ():
+        history.append(Turn.of(assistant.ask(str(earlier), mode=mode, writer=writer)))
+    if question.get("mode") == DRAFT_MODE:
+        answer = draft_result(assistant, str(question["question"]))
+    else:
+        asked = assistant.ask(str(question["question"]), history=history, mode=mode, writer=writer)
+        answer = answer_to_dict(asked)
     return {"id": question["id"], "kind": question["kind"]} | answer | {"reference": reference_of(question)}
+
+
+def draft_result(assistant: Assistant, request: str) -> Result:
+    """A draft reply to ``request`` in the ``ask --json`` shape: its Markdown is the answer, it abstains when every
+    section does, and its citations are the draft's."""
+    started = time.perf_counter()
+    draft = compose_draft(assistant, request)
+    elapsed = (time.perf_counter() - started) * 1000
+    return {
+        "question": request,
+        # The echoed request is left out: a key fact quoted from the request is not found by the draft.
+        "answer": draft.markdown.replace(f"**Request:** {request}", ""),
+        "abstained": draft.abstained,
+        "citations": [citation_to_dict(c) for c in draft.citations],
+        "retrieved": [passage_to_dict(p) for p in draft.retrieved],
+        # The sections answer one after another: the draft's own time is its answer time.
+        "timings_ms": {"answer": round(elapsed, 2), "total": round(elapsed, 2)},
+        "writer": "draft",
+    }
 
 
 def run_questions(

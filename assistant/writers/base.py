@@ -108,6 +108,8 @@ class WriteRequest:
         history: the earlier turns of the conversation, oldest first.
         resolved: the question with what a follow-up points back to ("and in which country is that?" plus the
             names of the previous answer); the question itself when it stands alone.
+        context_names: names (lower-cased) that describe who asks rather than what is asked ("an agency in
+            Portugal asks …" of a draft request): the documents need not mention them.
     """
 
     question: str
@@ -115,6 +117,7 @@ class WriteRequest:
     query_vector: np.ndarray
     history: Sequence[Turn] = ()
     resolved: str = ""
+    context_names: tuple[str, ...] = ()
 
     @property
     def asked(self) -> str:

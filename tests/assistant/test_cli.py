@@ -137,7 +137,10 @@ def test_ask_json_with_a_filter_matching_nothing_abstains(assistant_index: Path)
     data = json.loads(result.stdout)
     assert_contract(data, min_retrieved=0)
     assert (data["abstained"], data["citations"], data["retrieved"]) == (True, [], [])
-    assert data["answer"] == "The documents don't cover this question."
+    assert data["answer"] == (
+        "The documents don't cover this question. Only documents with country Finland were searched; try again"
+        " without the filter."
+    )
 
 
 @pytest.mark.parametrize(

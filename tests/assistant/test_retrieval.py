@@ -106,7 +106,8 @@ def test_a_filter_matching_nothing_abstains_without_passages(shared_assistant, f
     assert answer.abstained
     assert answer.citations == ()
     assert answer.nearest == ()
-    assert answer.text == NOT_COVERED
+    assert answer.text.startswith(NOT_COVERED)  # "How do small firms …" names no topic to repeat
+    assert answer.text.endswith(" were searched; try again without the filter.")
 
 
 def test_keyword_mode_honours_filters(shared_assistant) -> None:

@@ -73,7 +73,14 @@ class FakeAssistant:
 
     calls: list[tuple[str, Filters | None, tuple[Turn, ...]]] = field(default_factory=list)
 
-    def ask(self, question: str, *, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+        context_names: Sequence[str] = (),
+    ) -> Answer:
         self.calls.append((question, filters, tuple(history)))
         return abstention(question) if "Peru" in question else cited_answer(question)
 
@@ -91,3 +98,6 @@ class FakeAssistant:
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         return verify_verbatim(claims)
+
+    def unknown_names(self, text: str) -> tuple[str, ...]:
+        return ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.drafting import compose_draft
@@ -16,10 +17,13 @@ class SectionAssistant:
 
     verify = staticmethod(verify_verbatim)
 
+    def unknown_names(self, text: str) -> tuple[str, ...]:
+        return ()
+
     def __init__(self) -> None:
         self.filters: list[Filters] = []
 
-    def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
         self.filters.append(filters)
         briefs = cited_answer(question)
         if filters.doc_types != ("good_practice",):
@@ -74,8 +78,11 @@ def test_uncovered_sections_say_so() -> None:
     class Nothing:
         verify = staticmethod(verify_verbatim)
 
-        def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
+        def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
             return abstention(question)
+
+        def unknown_names(self, text: str) -> tuple[str, ...]:
+            return ()
 
     draft = compose_draft(Nothing(), "What is the capital of Peru?")
     assert [s.text for s in draft.sections] == ["The documents don't cover this."] * 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -28,6 +28,15 @@ from assistant.writers.extractive.answer_types import (
     question_constraints,
     typed_part,
 )
+from assistant.writers.extractive.structure import (
+    SectionIndex,
+    defines,
+    definition_subject,
+    listed_topic,
+    record_label,
+    record_terms,
+    starts_with_pronoun,
+)
 from ingest.chunking import context_header
 from ingest.records import Chunk, Sentence
 
@@ -36,7 +45,8 @@ MAX_LIST_PASSAGES = 3  # a list is followed into at most two further passages
 HEAD_WORDS = 10  # "• Reorganisation of cluster supply chain networks: …" has a head of 6 words
 ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
 ENUMERATION_ITEM_WORDS = 4
-NOVEL_SHARE = 0.5  # an elaborating sentence must bring at least this share of new content words
+NOVEL_SHARE = 0.5
+GOOD_PRACTICE = "good_practice"  # an elaborating sentence must bring at least this share of new content words
 
 
 class SentenceSource(Protocol):
@@ -87,28 +97,123 @@ class ExtractiveWriter(Writer):
     ) -> None:
         self.sentences = sentences
         self.settings = settings or WriterSettings()
+        # The documents' heading lists, set by the Assistant from every indexed chunk (None: answer from sentences).
+        self.structure: SectionIndex | None = None
         # Titles are few (one per document) and repeat, so each is embedded once per process.
         self.embed_title = functools.lru_cache(maxsize=4096)(embed_title) if embed_title else None
 
     def write(self, request: WriteRequest) -> Draft:
         """Compose a draft answer to the request's question (with what a follow-up points to) from its passages."""
-        return self.compose(request.asked, request.query_vector, request.passages)
+        return self.compose(
+            request.asked,
+            request.query_vector,
+            request.passages,
+            given=request.question,
+            context=request.context_names,
+        )
 
-    def compose(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> Draft:
-        """Compose a draft answer to ``question`` from ``passages`` (best first)."""
+    def compose(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        *,
+        given: str | None = None,
+        context: Sequence[str] = (),
+    ) -> Draft:
+        """Compose a draft answer to ``question`` from ``passages`` (best first).
+
+        ``given`` is what the user wrote when ``question`` adds what a follow-up points back to: a fact only the
+        added names hold ("Lithuania" of the previous answer) still answers "and in which country is that?".
+        ``context`` holds names of who asks ("Portugal" of "an agency in Portugal asks …"): not required.
+        """
         top = list(passages[: self.settings.passages])
         candidates = self._score(question, query_vector, top)
         if not any(not c.is_item for c in candidates):
             return Draft.declined(AbstentionReason.NO_EVIDENCE, "no passage matched the question")
         best = max((c for c in candidates if not c.is_item), key=lambda c: c.score)
-        abstention, key = self._judge(question, best, candidates, passages)
+        abstention, key = self._judge(question, best, candidates, passages, given or question, set(context))
         if abstention:
             return Draft((), abstention, best.support)
-        chosen = self._select(question, candidates, key)
-        claims = tuple(
-            Claim.quoting(c.sentence.text, c.passage.chunk, c.sentence.text) for c in _in_reading_order(chosen)
+        listed = self._from_structure(question, passages, candidates, key) or self._records(
+            question, passages, candidates
         )
-        return Draft(claims, None, best.support)
+        if listed:
+            return Draft(listed, None, best.support)
+        defining = self._definition(asked_sentences(question), passages, candidates, best)
+        if defining is not None:
+            key = defining  # "What is X?" leads with the sentence that defines X
+            candidates = candidates if defining in candidates else [*candidates, defining]
+        chosen = self._select(question, candidates, key)
+        return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
+
+    def _from_structure(
+        self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], key: _Candidate
+    ) -> tuple[Claim, ...]:
+        """A list question answered by a document's headings ("the five recommendations"), each cited to the
+        passage that holds it, after the retrieved sentence that introduces them, if any; else nothing."""
+        if self.structure is None or not is_list_question(question):
+            return ()
+        titles = {p.chunk.doc_id: p.chunk.title for p in passages}
+        heading_list = self.structure.list_for(question, titles, titles)
+        if heading_list is None:
+            return ()
+        lead = [key] if key.passage.chunk.doc_id == heading_list.doc_id else []
+        claims = _claims(lead)
+        return claims + tuple(Claim.quoting(h.text, h.chunk, h.text) for h in heading_list.items)
+
+    def _definition(
+        self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
+    ) -> _Candidate | None:
+        """The best sentence that defines what a "what is X" question asks about: among the candidates, else in
+        the other passages of the retrieved documents that mention X (scored as the best candidate)."""
+        subject = definition_subject(question)
+        if not subject:
+            return None
+        defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject)]
+        if defining:
+            return max(defining, key=lambda c: c.score)
+        if self.structure is None:
+            return None
+        seen = {c.sentence.chunk_id for c in candidates}
+        chunks = [
+            c for c in self.structure.mentioning((p.chunk.doc_id for p in passages), subject) if c.chunk_id not in seen
+        ]
+        sentences, vectors = self.sentences.sentences_of([c.chunk_id for c in chunks]) if chunks else ([], None)
+        by_id = {c.chunk_id: c for c in chunks}
+        for index, sentence in enumerate(sentences):
+            chunk = by_id[sentence.chunk_id]
+            if defines(sentence.text, subject) and is_quotable(sentence.text, chunk):
+                passage = Passage(chunk=chunk, rank=len(passages) + 1, score=0.0)
+                assert vectors is not None
+                return _Candidate(sentence, passage, best.score, best.similarity, best.support, vectors[index], False)
+        return None
+
+    def _records(self, question: str, passages: Sequence[Passage], candidates: list[_Candidate]) -> tuple[Claim, ...]:
+        """A "which regions …" question about a topic and no record in particular, answered by the retrieved
+        good-practice records whose title and themes cover the topic (two at least), each named with its fields
+        and its best sentence; else nothing."""
+        if expected_answer_type(question) != "place" or _specific_names(question, passages):
+            return ()
+        records: dict[str, Passage] = {}
+        for passage in passages:
+            if passage.chunk.doc_type == GOOD_PRACTICE:
+                records.setdefault(passage.chunk.doc_id, passage)
+        topic = listed_topic(question, [p.chunk for p in records.values()])
+        matching = [p for p in records.values() if topic and set(topic) <= record_terms(p.chunk)]
+        if len(matching) < 2:
+            return ()
+        claims = []
+        for passage in matching:
+            own = [c for c in candidates if c.passage.chunk.doc_id == passage.chunk.doc_id and not c.is_item]
+            text = max(own, key=lambda c: c.score).sentence.text if own else None
+            chunk = max(own, key=lambda c: c.score).passage.chunk if own else passage.chunk
+            if text is None:
+                found, _ = self.sentences.sentences_of([chunk.chunk_id])
+                text = next((x.text for x in found if is_quotable(x.text, chunk)), None)
+            if text:
+                claims.append(Claim.quoting(f"{record_label(chunk)}: {text}", chunk, text))
+        return tuple(claims)
 
     def best_sentences(
         self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
@@ -158,7 +263,13 @@ class ExtractiveWriter(Writer):
         return float(vector @ self.embed_title(title))
 
     def _judge(
-        self, question: str, best: _Candidate, candidates: list[_Candidate], passages: Sequence[Passage]
+        self,
+        question: str,
+        best: _Candidate,
+        candidates: list[_Candidate],
+        passages: Sequence[Passage],
+        given: str,
+        context: set[str],
     ) -> tuple[Abstention | None, _Candidate]:
         """(why the evidence cannot answer ``question``, or None; the sentence the answer must lead with).
 
@@ -170,22 +281,22 @@ class ExtractiveWriter(Writer):
         wrote the foreword?" poorly); it then leads the answer.
         """
         if best.support < self.settings.min_similarity:
-            naming = _naming_sentence(_specific_names(question, passages), candidates) or _section_sentence(
+            naming = _naming_sentence(_specific_names(question, passages, context), candidates) or _section_sentence(
                 question, candidates
             )
             if naming is None:
-                detail = f"the closest sentence is too far from the question (similarity {best.support:.2f})"
+                detail = "the closest sentence is too far from the question"
                 return Abstention(AbstentionReason.WEAK_EVIDENCE, detail), best
             best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
-        missing = [term for term in asked_names(question) if not _named_in(term, passage_text)]
+        missing = [t for t in asked_names(question) if t not in context and not _named_in(t, passage_text)]
         if missing:
             detail = f"the documents found do not mention {', '.join(missing)}"
             return Abstention(AbstentionReason.MISSING_NAME, detail), best
         if asks_about_later_events(question):
             detail = "the documents describe the situation when they were written, not what has happened since"
             return Abstention(AbstentionReason.LATER_EVENTS, detail), best
-        anchors = _specific_names(question, passages)
+        anchors = _specific_names(question, passages, context)
         # "Has the strategy been adopted yet, and when did the city approve it?" asks for a date in its second part.
         part = typed_part(question)
         answer_type, nouns = expected_answer_type(part), counted_nouns(part)
@@ -201,7 +312,7 @@ class ExtractiveWriter(Writer):
             return None, best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
         anchors = [a for a in anchors if _named_in(a, _plain(part))]
-        return self._typed_lead(question, answer_type, nouns, anchors, candidates, best)
+        return self._typed_lead(given, answer_type, nouns, anchors, candidates, best, question, context)
 
     def _typed_lead(
         self,
@@ -211,9 +322,11 @@ class ExtractiveWriter(Writer):
         anchors: list[str],
         candidates: list[_Candidate],
         best: _Candidate,
+        resolved: str,
+        context: set[str],
     ) -> tuple[Abstention | None, _Candidate]:
-        """The strongest sentence holding the asked-for kind of fact, about the question's names, years and
-        countries; or why there is none."""
+        """The strongest sentence holding the asked-for kind of fact (one that ``question``, as the user wrote it,
+        does not name itself), about the names, years and countries of ``resolved``; or why there is none."""
         asked = answer_type or "count"
         strong = _strongest(candidates, self.settings.typed_pool)
         # Sentences that state the fact themselves come first; then those that need their neighbourhood.
@@ -230,7 +343,7 @@ class ExtractiveWriter(Writer):
         anchored = [c for c in typed if all(_named_in(a, _neighbourhood(c, candidates)) for a in anchors)]
         if not anchored:
             return _missing(f"no passage gives the {asked} for {', '.join(anchors)}"), best
-        constraints = question_constraints(question)
+        constraints = [c for c in question_constraints(resolved) if c not in context]
         fitting = [c for c in anchored if all(_named_in(n, _neighbourhood(c, candidates)) for n in constraints)]
         if not fitting:
             return _missing(f"no passage gives the {asked} for {', '.join(constraints)}"), best
@@ -310,6 +423,47 @@ class ExtractiveWriter(Writer):
         return items
 
 
+def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
+    """One claim per sentence, quoting itself; a good-practice record's first sentence is led by the record's name
+    and fields ("Santara Valley (CLUSTERFY; Lithuania): In the Interreg Europe project …")."""
+    claims, named = [], set()
+    for c in chosen:
+        chunk, text = c.passage.chunk, c.sentence.text
+        sentence = text
+        if chunk.doc_type == GOOD_PRACTICE and chunk.doc_id not in named:
+            named.add(chunk.doc_id)
+            sentence = f"{record_label(chunk)}: {text}"
+        claims.append(Claim.quoting(sentence, chunk, text))
+    return tuple(claims)
+
+
+def _resolved(chosen: list[_Candidate], candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """The chosen sentences, each one that opens with "It", "They", "This" … preceded by the sentence before it in
+    its passage (what the pronoun stands for), or left out when there is none; a good-practice record's sentence
+    is led by the record's name instead (``_claims``)."""
+    kept: list[_Candidate] = []
+    for c in chosen:
+        if c.passage.chunk.doc_type == GOOD_PRACTICE or not starts_with_pronoun(c.sentence.text):
+            kept.append(c)
+            continue
+        before = _preceding(c, candidates)
+        if before is not None and before not in chosen and before not in kept:
+            kept += [before, c]
+        elif before is not None or len(chosen) == 1:
+            kept.append(c)
+    return kept
+
+
+def _preceding(candidate: _Candidate, candidates: Sequence[_Candidate]) -> _Candidate | None:
+    """The quotable sentence just before ``candidate`` in its passage."""
+    before = [
+        c
+        for c in candidates
+        if c.sentence.chunk_id == candidate.sentence.chunk_id and c.sentence.end <= candidate.sentence.start
+    ]
+    return max(before, key=lambda c: c.sentence.start) if before else None
+
+
 def _missing(detail: str) -> Abstention:
     return Abstention(AbstentionReason.MISSING_FACT, detail)
 
@@ -324,13 +478,14 @@ def _speaks_of(kind: frozenset[str], strong: Sequence[_Candidate], candidates: S
     return any(kind & set(stems(words(_neighbourhood(c, candidates)))) for c in strong)
 
 
-def _specific_names(question: str, passages: Sequence[Passage]) -> list[str]:
+def _specific_names(question: str, passages: Sequence[Passage], context: Iterable[str] = ()) -> list[str]:
     """The question's rarest names among the passages, if at most half mention them: what the answer is about.
 
     "InoStartas" in a question anchors it; "Interreg Europe", mentioned everywhere, does not.
     """
     texts = [_plain(p.chunk.text) for p in passages]
-    counts = {t: sum(_named_in(t, text) for text in texts) for t in dict.fromkeys(proper_terms(question))}
+    names = [t for t in dict.fromkeys(proper_terms(question)) if t not in context]
+    counts = {t: sum(_named_in(t, text) for text in texts) for t in names}
     if not counts or min(counts.values()) > len(texts) / 2:
         return []
     rarest = min(counts.values())

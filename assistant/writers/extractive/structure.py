@@ -1,0 +1,187 @@
+"""What the documents' structure says: lists of headings, definitional sentences and good-practice records.
+
+A brief lists its five recommendations as headings ("Policy recommendation 1. …" … "5. …") and its life-cycle
+stages as "Cluster Life Cycle – Identification", "– Governance" …; a question for "the five recommendations" is
+answered by those headings, each cited to the passage that holds it, not by a sentence saying there are five. A
+"what is X" question is answered first by a sentence that defines X ("Innovation vouchers are small lines of
+credit …"). A good-practice record is named by its fields (title, project, region, country).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.text import content_terms, stems
+from ingest.chunking import NOT_STATED
+from ingest.records import Chunk
+
+# "Policy recommendation 3. To offer …" -> ("Policy recommendation", "To offer …"); "Box 6. …" -> ("Box", …).
+_NUMBERED = re.compile(r"^(?P<stem>\D*?\S)\s+\d{1,2}[.)]\s+(?P<item>\S.*)$")
+# "Cluster Life Cycle – Governance" -> ("Cluster Life Cycle", "Governance").
+_DASHED = re.compile(r"^(?P<stem>.+?\S)\s+[–—]\s+(?P<item>\S.*)$")
+MIN_ITEMS = 2
+# Words that only count or point at the list: "the five policy recommendations of the brief".
+_NUMBER_TERMS = frozenset(stems(["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]))
+# Words for the items of a list, when the heading's stem does not name them ("the stages of the life cycle").
+_KIND_TERMS = frozenset(stems(["stages", "steps", "phases", "parts", "elements", "components", "items"]))
+# A definition: "X is defined as", "X are …", "X is a/an/the …", "X refers to", "X means".
+_COPULA = re.compile(
+    r"^\s*(?:is|are)\s+(?:defined as|understood as|a|an|the|small|large|\w+ly)\b|^\s*(?:refers? to|means?)\b"
+)
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<subject>[^?,;]+?)\s*\??\s*$"
+    r"|^\s*(?:define|what does)\s+(?:an?\s+|the\s+)?(?P<other>[^?,;]+?)(?:\s+mean)?\s*\??\s*$",
+    re.IGNORECASE,
+)
+_PRONOUN_START = re.compile(r"^\s*(?:It|They|This|These|Its|Their)\b")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of a document and the passage whose text holds it (verbatim)."""
+
+    text: str
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class HeadingList:
+    """Headings of one document that share a stem: the items of a list the document is organised by."""
+
+    doc_id: str
+    stem: str
+    items: tuple[Heading, ...]
+
+    @property
+    def stem_terms(self) -> frozenset[str]:
+        return frozenset(content_terms(self.stem))
+
+
+class SectionIndex:
+    """The heading lists of every indexed document, built once from all chunks (at Assistant start)."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        self.lists: list[HeadingList] = []
+        for doc_id, doc_chunks in by_doc.items():
+            doc_chunks.sort(key=lambda c: (c.page or 0, c.start))
+            self.lists += _heading_lists(doc_id, doc_chunks)
+        self.chunks = by_doc  # each document's passages in reading order
+
+    def mentioning(self, doc_ids: Iterable[str], subject: Sequence[str]) -> list[Chunk]:
+        """The passages of ``doc_ids`` whose text holds every term of ``subject`` (stems, in any form)."""
+        wanted = set(subject)
+        return [
+            chunk
+            for doc_id in dict.fromkeys(doc_ids)
+            for chunk in self.chunks.get(doc_id, ())
+            if wanted <= set(content_terms(chunk.text))
+        ]
+
+    def list_for(self, question: str, doc_ids: Iterable[str], titles: dict[str, str]) -> HeadingList | None:
+        """The heading list of a retrieved document that ``question`` asks for, if any.
+
+        The question must name the list's stem ("policy recommendations", "cluster life cycle") and ask for
+        nothing else but the items' kind ("stages") or a count; the document's own title words may stand too.
+        """
+        asked = set(content_terms(question))
+        retrieved = set(doc_ids)
+        for heading_list in self.lists:
+            stem = heading_list.stem_terms
+            if heading_list.doc_id not in retrieved or not stem or not stem <= asked:
+                continue
+            rest = asked - stem - _NUMBER_TERMS - set(content_terms(titles.get(heading_list.doc_id, "")))
+            if not rest or (len(rest) == 1 and rest <= _KIND_TERMS):
+                return heading_list
+        return None
+
+
+def _heading_lists(doc_id: str, chunks: Sequence[Chunk]) -> list[HeadingList]:
+    found: dict[str, dict[str, Heading]] = {}
+    for chunk in chunks:
+        heading = chunk.section
+        if not heading or heading in found.get(_stem(heading) or "", {}):
+            continue
+        stem = _stem(heading)
+        holder = _holder(heading, chunk, chunks)
+        if stem and holder is not None:
+            found.setdefault(stem, {})[heading] = Heading(heading, holder)
+    return [
+        HeadingList(doc_id, stem, tuple(items.values())) for stem, items in found.items() if len(items) >= MIN_ITEMS
+    ]
+
+
+def _stem(heading: str) -> str | None:
+    match = _NUMBERED.match(heading) or _DASHED.match(heading)
+    return match.group("stem").strip() if match else None
+
+
+def _holder(heading: str, chunk: Chunk, chunks: Sequence[Chunk]) -> Chunk | None:
+    """The passage whose text holds ``heading``: its own section's first, else the one before (a heading at the
+    bottom of the previous passage)."""
+    if heading in chunk.text:
+        return chunk
+    return next((c for c in chunks if c.doc_id == chunk.doc_id and heading in c.text), None)
+
+
+def definition_subject(question: str) -> list[str] | None:
+    """The stemmed content terms of what a "what is / what are X" question asks to define, or None."""
+    match = _DEFINITION_QUESTION.match(question)
+    if not match:
+        return None
+    terms = content_terms(match.group("subject") or match.group("other") or "")
+    return terms or None
+
+
+def defines(sentence: str, subject: Sequence[str]) -> bool:
+    """Whether ``sentence`` opens with ``subject`` (after an article and any formatting) followed by a copula that
+    defines it: "**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"."""
+    tokens = list(re.finditer(r"[\w’'-]+", sentence))
+    start = 1 if tokens and tokens[0].group().lower() in ("a", "an", "the") else 0
+    head = tokens[start : start + len(subject)]
+    if len(head) < len(subject) or stems([t.group().lower() for t in head]) != list(subject):
+        return False
+    return bool(_COPULA.match(sentence[head[-1].end() :].replace("*", "")))
+
+
+def starts_with_pronoun(sentence: str) -> bool:
+    """A sentence that opens with "It", "They", "This" …: it needs what comes before it to be understood."""
+    return bool(_PRONOUN_START.match(sentence))
+
+
+def record_label(chunk: Chunk) -> str:
+    """A good-practice record named by its fields: "Santara Valley (CLUSTERFY; Lithuania)"."""
+    metadata = chunk.metadata or {}
+    fields = [_field(metadata.get("project"))]
+    place = [p for p in (_field(metadata.get("region")), _field(metadata.get("country"))) if p]
+    fields.append(", ".join(dict.fromkeys(place)))
+    fields = [f for f in fields if f and f.lower() not in chunk.title.lower()]
+    return f"{chunk.title} ({'; '.join(fields)})" if fields else chunk.title
+
+
+def _field(value: object) -> str:
+    text = str(value or "").strip()
+    return "" if not text or text.lower() == NOT_STATED else text
+
+
+def record_terms(chunk: Chunk) -> set[str]:
+    """What a good-practice record is about: the stems of its title and themes."""
+    themes = (chunk.metadata or {}).get("themes") or []
+    themes = themes if isinstance(themes, list | tuple) else [themes]
+    return set(content_terms(" ".join([chunk.title, *map(str, themes)])))
+
+
+# The kind of place a "which regions …" question asks for: not part of its topic.
+PLACE_KINDS = frozenset(
+    stems(["region", "regions", "country", "countries", "city", "cities", "place", "places", "area", "areas"])
+)
+
+
+def listed_topic(question: str, records: Sequence[Chunk]) -> list[str]:
+    """The terms of ``question`` that the records' titles and themes use (its topic in the records' words)."""
+    vocabulary = set().union(*(record_terms(r) for r in records)) if records else set()
+    return [t for t in dict.fromkeys(content_terms(question)) if t in vocabulary and t not in PLACE_KINDS]
