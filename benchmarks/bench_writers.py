@@ -6,8 +6,9 @@
 Prints and writes (``DIR/writers.json``, ``DIR/results.jsonl``) per writer: key-fact recall, unanswerables
 abstained, false abstentions, the share of generated sentences that passed verification and the share dropped,
 time to the first verified text and total p50/p95. A benchmark, not a test: figures, no thresholds.
-Questions with ``history`` are asked after their earlier turns; ``mode: draft`` questions are skipped here (the
-eval runner scores drafts).
+Questions with ``history`` are asked after their earlier turns (real answers as the conversation); ``mode:
+draft`` questions are drafted (every section with the writer) and scored on the draft's Markdown, as the eval
+runner scores them.
 """
 
 from __future__ import annotations
@@ -16,21 +17,63 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, Final, Interim, Turn
+from assistant import Assistant, Final, Interim, Turn, compose_draft
+from assistant.records import Answer, Filters
+from assistant.writers import Claim
 from evals import metrics
 from evals.runner import load_questions, percentile
 from ingest import Config
 
 
+class _WriterAsker:
+    """The Assistant with one writer, for drafting (compose_draft asks with the configured writer otherwise)."""
+
+    def __init__(self, assistant: Assistant, writer: str | None) -> None:
+        self.assistant, self.writer = assistant, writer
+
+    def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
+        return self.assistant.ask(question, filters=filters, context_names=context_names, writer=self.writer)
+
+    def unknown_names(self, text: str) -> tuple[str, ...]:
+        return self.assistant.unknown_names(text)
+
+    def verify(self, claims: Sequence[Claim]) -> list[Claim]:
+        return self.assistant.verify(claims)
+
+
+def draft_timed(assistant: Assistant, question: dict[str, Any], writer: str | None) -> dict[str, Any]:
+    """A draft reply, scored on its Markdown (without the echoed request)."""
+    request = str(question["question"])
+    started = time.perf_counter()
+    draft = compose_draft(_WriterAsker(assistant, writer), request)
+    total = time.perf_counter() - started
+    text = draft.markdown.replace(f"**Request:** {request}", "")
+    return {
+        "id": question["id"],
+        "answerable": metrics.is_answerable(question),
+        "abstained": draft.abstained,
+        "recall": metrics.key_fact_recall(text, question, draft.abstained),
+        "writer": writer or assistant.writer.name,
+        "shown": 0,
+        "dropped": 0,
+        "first_s": total,
+        "total_s": total,
+        "kind": "draft",
+        "answer": text,
+    }
+
+
 def ask_timed(assistant: Assistant, question: dict[str, Any], writer: str | None) -> dict[str, Any]:
     """One question (after its earlier turns), with the time to the first verified sentence and in total."""
+    if question.get("mode") == "draft":
+        return draft_timed(assistant, question, writer)
     history: list[Turn] = []
     for earlier in question.get("history") or ():
-        previous = assistant.ask(earlier, history=history, writer=writer)
-        history.append(Turn(previous.question, previous.text))
+        history.append(Turn.of(assistant.ask(earlier, history=history, writer=writer)))
     started = time.perf_counter()
     first: float | None = None
     answer = None
@@ -101,9 +144,7 @@ def main() -> None:
 
         config, _ = ensure_corpus_index(args.corpus, config)
     assistant = Assistant(config)
-    questions = [
-        q for path in args.questions for q in load_questions(path, limit=args.limit)[0] if q.get("mode") != "draft"
-    ]
+    questions = [q for path in args.questions for q in load_questions(path, limit=args.limit)[0]]
     rows: dict[str, list[dict[str, Any]]] = {"extractive": [], args.writer: []}
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "results.jsonl").open("w", encoding="utf-8") as results:

@@ -107,14 +107,22 @@ def answer_sentences(answer_text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(answer_text.strip()) if s.strip()]
 
 
-def citation_coverage(answer_text: str, abstained: bool) -> float | None:
-    """Share of answer sentences that end with a citation marker (None for an abstention)."""
+def citation_coverage(
+    answer_text: str, abstained: bool, sentences: Sequence[Mapping[str, Any]] | None = None
+) -> float | None:
+    """Share of answer sentences that carry a citation (None for an abstention).
+
+    ``sentences`` is the ``ask --json`` field (each with its citation numbers); results written before it existed
+    have only the text, whose sentences are then split at their ``[n]`` markers.
+    """
     if abstained:
         return None
-    sentences = answer_sentences(answer_text)
-    if not sentences:
+    if sentences is not None:
+        return sum(bool(s.get("citations")) for s in sentences) / len(sentences) if sentences else 0.0
+    sentences_text = answer_sentences(answer_text)
+    if not sentences_text:
         return 0.0
-    return sum(bool(_CITED_END.search(s)) for s in sentences) / len(sentences)
+    return sum(bool(_CITED_END.search(s)) for s in sentences_text) / len(sentences_text)
 
 
 def citation_is_precise(citation: Mapping[str, Any], question: Mapping[str, Any]) -> bool:

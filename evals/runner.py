@@ -62,7 +62,7 @@ def score_result(question: Mapping[str, Any], result: Mapping[str, Any]) -> dict
         scores["false_abstention"] = 1.0 if abstained else 0.0
     else:
         scores["unanswerable_abstained"] = 1.0 if abstained else 0.0
-    scores["citation_coverage"] = metrics.citation_coverage(result["answer"], abstained)
+    scores["citation_coverage"] = metrics.citation_coverage(result["answer"], abstained, result.get("sentences"))
     return scores
 
 

@@ -129,3 +129,12 @@ def test_summary_averages_over_the_questions_each_metric_applies_to() -> None:
     assert summary["false_abstention"] == 0.0
     assert summary["questions_per_second"] == 1.0
     assert summary["total_p50_ms"] == 15.0
+
+
+def test_citation_coverage_reads_the_sentences_field_when_present() -> None:
+    """The JSON's sentences carry their citation numbers: no [n] parsing (a bracket in the text is no citation)."""
+    sentences = [{"text": "Vouchers [sic] are grants.", "citations": [1]}, {"text": "Uncited.", "citations": []}]
+
+    assert metrics.citation_coverage("Vouchers [sic] are grants. [1] Uncited.", False, sentences) == 0.5
+    assert metrics.citation_coverage("", False, []) == 0.0
+    assert metrics.citation_coverage("x", True, sentences) is None
