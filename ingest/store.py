@@ -145,13 +145,22 @@ class Store:
 
     def all_chunks(self) -> list[Chunk]:
         """Every committed chunk (for the keyword index)."""
-        committed = {doc.doc_id: doc.content_hash for doc in self.documents().values()}
+        return self.committed_chunks()[1]
+
+    def committed_chunks(self) -> tuple[dict[str, IndexedDocument], list[Chunk]]:
+        """The registry as read, and the chunks of exactly those document versions.
+
+        The registry is read first: a document committed while the chunks are read is not in the snapshot and
+        none of its chunks are returned, so the pair always describes one state of the index.
+        """
+        documents = self.documents()
+        committed = {doc.doc_id: doc.content_hash for doc in documents.values()}
         found = read_all(self._chunks, include=["metadatas", "documents"])
         chunks = [
             _to_chunk(i, text, meta)
             for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         ]
-        return [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
+        return documents, [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
 
     def count_chunks(self) -> int:
         """Number of chunk records (committed or not)."""
