@@ -28,6 +28,8 @@ ENV_VARS: dict[str, str] = {
     "chunk_overlap": "POLICYDESK_CHUNK_OVERLAP",
     "top_k": "POLICYDESK_TOP_K",
     "model_cache": "POLICYDESK_MODEL_CACHE",
+    "ingest_lock_timeout": "POLICYDESK_INGEST_LOCK_TIMEOUT",
+    "max_file_mb": "POLICYDESK_MAX_FILE_MB",
 }
 
 
@@ -43,6 +45,8 @@ class Config:
         chunk_overlap: tokens shared by neighbouring chunks of one page.
         top_k: passages returned by retrieval.
         model_cache: where the built ONNX embedding graph is cached (``None``: the embedder's default).
+        ingest_lock_timeout: seconds an ingest waits for another one on the same index to finish.
+        max_file_mb: files larger than this (in MB) are reported and skipped by ingest.
     """
 
     index_dir: Path = Path(".policydesk")
@@ -52,6 +56,8 @@ class Config:
     chunk_overlap: int = 30
     top_k: int = 10
     model_cache: Path | None = None
+    ingest_lock_timeout: float = 600.0
+    max_file_mb: int = 100
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
@@ -91,7 +97,15 @@ def _read_config_file(environ: Mapping[str, str]) -> dict[str, Any]:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"index_dir", "model_cache"}:
         return Path(value).expanduser()
-    if name in {"chunk_tokens", "chunk_overlap", "top_k"}:
+    if name == "ingest_lock_timeout":
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"Setting {name} must be a number of seconds, got {value!r}.") from None
+        if not seconds >= 0:
+            raise ConfigError(f"Setting {name} must be 0 or more seconds, got {value!r}.")
+        return seconds
+    if name in {"chunk_tokens", "chunk_overlap", "top_k", "max_file_mb"}:
         if isinstance(value, bool | float):
             raise ConfigError(f"Setting {name} must be a whole number, got {value!r}.")
         try:

@@ -21,6 +21,7 @@ from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.keyword_index import ensure_keyword_index
 from ingest.loading import content_hash_of, doc_id_for, find_source_files, load_document
+from ingest.locking import ingest_lock
 from ingest.records import Chunk, Document, IndexedDocument
 from ingest.store import Store, open_store
 
@@ -98,11 +99,36 @@ def ingest(
     Unchanged files (same content hash) are skipped without loading the model; changed files have their chunks
     replaced; documents whose file under a given folder is gone are removed. A bad file is reported and
     skipped. Each document is committed on its own, so an interruption never leaves one half-updated.
+
+    Holds the index's ingest lock throughout; another ingest of the same index waits for it.
+
+    Raises:
+        IndexBusy: another ingest held the lock longer than ``config.ingest_lock_timeout`` seconds.
+        DocumentError: a path in ``roots`` does not exist.
     """
     started = time.perf_counter()
     store = store or open_store(config)
-    notify = progress or (lambda snapshot: None)
-    committed = store.documents()
+    with ingest_lock(config):  # one writer at a time: commits and keyword-index builds never interleave
+        outcomes = _update(roots, config, store, embedder_factory, progress or (lambda snapshot: None))
+        documents = store.documents()
+    return IngestReport(
+        outcomes=tuple(outcomes),
+        seconds=time.perf_counter() - started,
+        index_location=store.location,
+        total_documents=len(documents),
+        total_chunks=sum(doc.chunks for doc in documents.values()),
+        counts={status: sum(o.status == status for o in outcomes) for status in STATUSES},
+    )
+
+
+def _update(
+    roots: Sequence[Path],
+    config: Config,
+    store: Store,
+    embedder_factory: Callable[[], Embedder] | None,
+    notify: Callable[[Progress], None],
+) -> list[FileOutcome]:
+    committed = store.documents()  # read under the lock: no other ingest commits until we are done
     outcomes: list[FileOutcome] = []
     pending: list[tuple[Path, str, str]] = []  # (path, doc_id, status)
     for root in roots:
@@ -120,15 +146,7 @@ def ingest(
         outcomes += _ingest_pending(pending, config, store, embedder, notify)
     store.collect_garbage()
     ensure_keyword_index(store)  # rebuilds only when the registry changed
-    documents = store.documents()
-    return IngestReport(
-        outcomes=tuple(outcomes),
-        seconds=time.perf_counter() - started,
-        index_location=store.location,
-        total_documents=len(documents),
-        total_chunks=sum(doc.chunks for doc in documents.values()),
-        counts={status: sum(o.status == status for o in outcomes) for status in STATUSES},
-    )
+    return outcomes
 
 
 def index_version(file_hash: str, config: Config) -> str:
