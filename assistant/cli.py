@@ -239,6 +239,11 @@ from assistant.cli_eval import eval_command  # noqa: E402
 cli.add_command(eval_command)
 
 
+from assistant.cli_check import check_command  # noqa: E402
+
+cli.add_command(check_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="policydesk")

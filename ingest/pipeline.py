@@ -37,6 +37,8 @@ STATUSES = ("added", "updated", "unchanged", "removed", "failed")
 class Embedder(Protocol):
     """What ingestion needs from an embedding model."""
 
+    model_name: str
+
     def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray: ...
 
     def count_wordpieces(self, text: str) -> int: ...
@@ -149,6 +151,25 @@ def _update(
     return outcomes
 
 
+def reingest_documents(
+    documents: Sequence[IndexedDocument],
+    config: Config,
+    store: Store,
+    *,
+    embedder_factory: Callable[[], Embedder] | None = None,
+) -> list[FileOutcome]:
+    """Embed and write these indexed documents again from their source files, keeping their ids.
+
+    For ``policydesk check --repair``: the caller holds the ingest lock. A document whose file is gone or
+    unreadable comes back as a "failed" outcome and is left as it was.
+    """
+    if not documents:
+        return []
+    embedder = (embedder_factory or functools.partial(_default_embedder, config))()
+    pending = [(Path(doc.source_path), doc.doc_id, "updated") for doc in documents]
+    return _ingest_pending(pending, config, store, embedder, lambda snapshot: None)
+
+
 def index_version(file_hash: str, config: Config) -> str:
     """The content hash a document is indexed under: its bytes, the chunk settings and the index format.
 
@@ -236,7 +257,8 @@ def _ingest_file(
     snapshot.chunks_total += len(chunks)
     chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, notify, snapshot)
     sentence_vectors = embedder.embed([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
-    store.write_document(indexed_document(document, chunks), chunks, chunk_vectors, sentences, sentence_vectors)
+    indexed = indexed_document(document, chunks, sentences=len(sentences), embedding_model=embedder.model_name)
+    store.write_document(indexed, chunks, chunk_vectors, sentences, sentence_vectors)
     logger.info("%s %s: %d chunks, %d sentences", status, doc_id, len(chunks), len(sentences))
     return FileOutcome(doc_id, str(path), status, chunks=len(chunks))
 
@@ -250,8 +272,10 @@ def _embed(texts: list[str], embedder: Embedder, notify: Callable[[], None], sna
     return np.concatenate(parts)
 
 
-def indexed_document(document: Document, chunks: list[Chunk]) -> IndexedDocument:
-    """The registry entry for ``document`` split into ``chunks``, stamped now."""
+def indexed_document(
+    document: Document, chunks: list[Chunk], *, sentences: int | None = None, embedding_model: str | None = None
+) -> IndexedDocument:
+    """The registry entry for ``document`` split into ``chunks`` (and ``sentences``), stamped now."""
     return IndexedDocument(
         doc_id=document.doc_id,
         title=document.title,
@@ -262,6 +286,8 @@ def indexed_document(document: Document, chunks: list[Chunk]) -> IndexedDocument
         chunks=len(chunks),
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         metadata=dict(document.metadata),
+        sentences=sentences,
+        embedding_model=embedding_model,
     )
 
 
@@ -271,4 +297,4 @@ def _default_embedder(config: Config) -> Embedder:
     return load_embedder(cache_dir=config.model_cache)
 
 
-__all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest"]
+__all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest", "reingest_documents"]

@@ -12,7 +12,7 @@ import functools
 import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
 
 import chromadb
@@ -35,12 +35,32 @@ LIST_SEPARATOR = "; "  # Chroma metadata values are scalars: themes are stored j
 # Metadata that the keyword index sees with each chunk's text (the same context the chunk is embedded with).
 KEYWORD_VISIBLE_FIELDS = ("title", "section", "project", "region", "country", "organisation", "themes")
 _CHUNK_FIELDS = ("title", "doc_type", "source_path", "content_hash", "page", "section", "start", "end")
+_REGISTRY_FIELDS = (
+    "title",
+    "doc_type",
+    "source_path",
+    "content_hash",
+    "pages",
+    "chunks",
+    "ingested_at",
+    "sentences",
+    "embedding_model",
+)
 _BATCH = 1000
 # Records per get() page. Chroma's SQLite backend binds one variable per record of a read, and SQLite refuses a
 # statement with more than 32,766 variables ("too many SQL variables"): every read that could exceed it is paged.
 PAGE_SIZE = 5000
 # Extra nearest neighbours fetched so that dropping an interrupted run's uncommitted chunks still leaves k.
 ORPHAN_ALLOWANCE = 10
+
+
+class SentenceRecord(NamedTuple):
+    """Where a stored sentence belongs (what ``policydesk check`` needs of it)."""
+
+    sentence_id: str
+    chunk_id: str
+    doc_id: str
+    content_hash: str
 
 
 class Store:
@@ -161,6 +181,38 @@ class Store:
             for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         ]
         return documents, [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
+
+    # --- inspection (policydesk check) ---------------------------------------------------------------------
+
+    def chunk_records(self) -> list[Chunk]:
+        """Every chunk record, committed or not."""
+        found = read_all(self._chunks, include=["metadatas", "documents"])
+        return [
+            _to_chunk(i, text, meta)
+            for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
+
+    def sentence_records(self) -> list[SentenceRecord]:
+        """Every sentence record (without its text and vector), committed or not."""
+        found = read_all(self._sentences, include=["metadatas"])
+        return [
+            SentenceRecord(i, str(m.get("chunk_id")), str(m.get("doc_id")), str(m.get("content_hash")))
+            for i, m in zip(found["ids"], found["metadatas"], strict=True)
+        ]
+
+    def delete_records(self, *, chunk_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
+        """Delete these chunk and sentence records (orphans found by ``policydesk check --repair``)."""
+        delete_ids(self._chunks, chunk_ids)
+        delete_ids(self._sentences, sentence_ids)
+
+    def vector_dimensions(self) -> dict[str, int | None]:
+        """The length of a stored vector in the chunk and sentence collections (None: the collection is empty)."""
+        dimensions: dict[str, int | None] = {}
+        for name, collection in (("chunks", self._chunks), ("sentences", self._sentences)):
+            found = collection.get(limit=1, include=["embeddings"])
+            vectors = found["embeddings"]
+            dimensions[name] = len(vectors[0]) if vectors is not None and len(vectors) else None
+        return dimensions
 
     def count_chunks(self) -> int:
         """Number of chunk records (committed or not)."""
@@ -401,10 +453,7 @@ def _sentence_metadata(sentence: Sentence, chunk: Chunk) -> dict[str, Any]:
 
 
 def _registry_metadata(document: IndexedDocument) -> dict[str, Any]:
-    fields = {
-        name: getattr(document, name)
-        for name in ("title", "doc_type", "source_path", "content_hash", "pages", "chunks", "ingested_at")
-    }
+    fields = {name: getattr(document, name) for name in _REGISTRY_FIELDS}
     return _flat(fields | document.metadata)
 
 
@@ -419,4 +468,6 @@ def _to_indexed(doc_id: str, meta: dict[str, Any]) -> IndexedDocument:
         chunks=int(meta.get("chunks", 0)),
         ingested_at=str(meta.get("ingested_at", "")),
         metadata=_unflat_good_practice(meta),
+        sentences=int(meta["sentences"]) if meta.get("sentences") is not None else None,
+        embedding_model=str(meta["embedding_model"]) if meta.get("embedding_model") else None,
     )

@@ -109,3 +109,11 @@ def test_index_of_a_store_emptied_is_removed(indexed) -> None:
         indexed.remove_document(doc_id)
     assert load_keyword_index(indexed).size == 0
     assert not keyword_index_dir(indexed).exists()
+
+
+@pytest.mark.parametrize("name", ["corpus.jsonl", "retriever.json"])
+def test_corrupt_index_files_are_rebuilt_on_load(indexed, name: str) -> None:
+    (keyword_index_dir(indexed) / name).write_text("not json\n", encoding="utf-8")
+    index = load_keyword_index(indexed)
+    assert index.size == len(indexed.all_chunks())
+    assert index.search("membership fees", 1)[0][0].doc_id == "helpdesk/cluster-finance"
