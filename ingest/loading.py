@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,10 +36,34 @@ def find_source_files(root: Path) -> list[Path]:
     Hidden files and folders are skipped, and so are README files of a corpus folder.
     Unsupported types are *included* so that the report can name them.
     """
+    return scan_sources(root)[0]
+
+
+def scan_sources(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``find_source_files`` plus the folders that could not be read, each with a reason that says what to do."""
     if root.is_file():
-        return [root]
-    files = (p for p in root.rglob("*") if p.is_file())
-    return sorted(p for p in files if not _is_hidden(p.relative_to(root)) and p.name.lower() != "readme.md")
+        return [root], []
+    unreadable: list[tuple[Path, str]] = []
+
+    def report(error: OSError) -> None:
+        reason = f"the folder cannot be read ({error.strerror}); give it read and search permission (chmod u+rx)"
+        unreadable.append((Path(error.filename), reason + " or move its files to a readable folder"))
+
+    files = []
+    for folder, subfolders, names in os.walk(root, onerror=report):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith((".", "_")))
+        for name in names:
+            path = Path(folder) / name
+            if not _is_hidden(path.relative_to(root)) and name.lower() != "readme.md" and _is_file(path):
+                files.append(path)
+    return sorted(files), sorted(unreadable)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # cannot even be looked at (a folder without search permission): reading it will say why
+        return True
 
 
 def doc_id_for(path: Path, root: Path) -> str:

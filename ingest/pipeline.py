@@ -20,7 +20,7 @@ from ingest.cleaning import clean_document
 from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.keyword_index import ensure_keyword_index
-from ingest.loading import content_hash_of, doc_id_for, find_source_files, load_document
+from ingest.loading import content_hash_of, doc_id_for, load_document, scan_sources
 from ingest.locking import ingest_lock
 from ingest.records import Chunk, Document, IndexedDocument
 from ingest.store import Store, open_store
@@ -133,16 +133,20 @@ def _update(
     committed = store.documents()  # read under the lock: no other ingest commits until we are done
     outcomes: list[FileOutcome] = []
     pending: list[tuple[Path, str, str]] = []  # (path, doc_id, status)
+    unreadable: list[Path] = []  # folders whose documents must not be taken for deleted
     for root in roots:
-        if not root.exists():
+        if not _exists(root):
             raise DocumentError(root, "does not exist; pass a corpus folder or a file")
-        for path in find_source_files(root):
+        files, folders = scan_sources(root)
+        for folder, reason in folders:
+            unreadable.append(folder)
+            outcomes.append(FileOutcome(str(folder), str(folder), "failed", reason=reason))
+        for path in files:
             doc_id = doc_id_for(path, root)
             outcome = _triage(path, doc_id, committed, config)
             outcomes.append(outcome) if outcome else pending.append((path, doc_id, _new_status(doc_id, committed)))
-    outcomes += _remove_missing(
-        roots, committed, {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}, store
-    )
+    seen = {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}
+    outcomes += _remove_missing(roots, committed, seen, store, unreadable)
     if pending:  # the model is loaded only when a file needs embedding
         embedder = (embedder_factory or functools.partial(_default_embedder, config))()
         outcomes += _ingest_pending(pending, config, store, embedder, notify)
@@ -163,11 +167,18 @@ def reingest_documents(
     For ``policydesk check --repair``: the caller holds the ingest lock. A document whose file is gone or
     unreadable comes back as a "failed" outcome and is left as it was.
     """
-    if not documents:
-        return []
-    embedder = (embedder_factory or functools.partial(_default_embedder, config))()
-    pending = [(Path(doc.source_path), doc.doc_id, "updated") for doc in documents]
-    return _ingest_pending(pending, config, store, embedder, lambda snapshot: None)
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[Path, str, str]] = []
+    for doc in documents:
+        too_large = _size_problem(Path(doc.source_path), config)
+        if too_large:
+            outcomes.append(FileOutcome(doc.doc_id, doc.source_path, "failed", reason=too_large))
+        else:
+            pending.append((Path(doc.source_path), doc.doc_id, "updated"))
+    if pending:
+        embedder = (embedder_factory or functools.partial(_default_embedder, config))()
+        outcomes += _ingest_pending(pending, config, store, embedder, lambda snapshot: None)
+    return outcomes
 
 
 def index_version(file_hash: str, config: Config) -> str:
@@ -198,7 +209,10 @@ def _ingest_pending(
 
 
 def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], config: Config) -> FileOutcome | None:
-    """An outcome for a file that needs no work (unchanged or unreadable), else None."""
+    """An outcome for a file that needs no work (unchanged, unreadable or too large), else None."""
+    too_large = _size_problem(path, config)
+    if too_large:
+        return FileOutcome(doc_id, str(path), "failed", reason=too_large)
     try:
         content_hash = index_version(content_hash_of(path), config)
     except DocumentError as exc:
@@ -209,19 +223,50 @@ def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], conf
     return None
 
 
+def _size_problem(path: Path, config: Config) -> str | None:
+    """Why ``path`` is over the per-file size limit, or None."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reading it will say what is wrong
+    if size <= config.max_file_mb * 2**20:
+        return None
+    return (
+        f"is {size / 2**20:.1f} MB, over the {config.max_file_mb} MB limit per file; split or compress it, or "
+        "raise the limit (--max-file-mb, env POLICYDESK_MAX_FILE_MB, or max_file_mb in policydesk.toml)"
+    )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a parent folder cannot be searched: it exists, and reading it will say why
+        return True
+
+
 def _new_status(doc_id: str, committed: dict[str, IndexedDocument]) -> str:
     return "updated" if doc_id in committed else "added"
 
 
 def _remove_missing(
-    roots: Sequence[Path], committed: dict[str, IndexedDocument], seen: set[str], store: Store
+    roots: Sequence[Path],
+    committed: dict[str, IndexedDocument],
+    seen: set[str],
+    store: Store,
+    unreadable: Sequence[Path] = (),
 ) -> list[FileOutcome]:
-    """Remove documents whose file lay under one of the ingested folders and no longer exists."""
+    """Remove documents whose file lay under one of the ingested folders and no longer exists.
+
+    A document under a folder that could not be read is kept: its file may well be there.
+    """
     folders = [root.resolve() for root in roots if root.is_dir()]
+    hidden = [folder.resolve() for folder in unreadable]
     removed = []
     for doc in committed.values():
         source = Path(doc.source_path).resolve()
-        if doc.doc_id in seen or source.exists() or not any(source.is_relative_to(f) for f in folders):
+        if doc.doc_id in seen or _exists(source) or not any(source.is_relative_to(f) for f in folders):
+            continue
+        if any(source.is_relative_to(folder) for folder in hidden):
             continue
         store.remove_document(doc.doc_id)
         removed.append(FileOutcome(doc.doc_id, doc.source_path, "removed", chunks=doc.chunks))
