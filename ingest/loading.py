@@ -97,6 +97,7 @@ def load_document(path: Path, doc_id: str) -> Document:
     content_hash = hashlib.sha256(data).hexdigest()
     front: dict[str, Any] = {}
     if suffix in PDF_SUFFIXES:
+        _check_pdf_header(path, data)
         pages, pdf_title = _pdf_pages(path), _pdf_title(path)
     else:
         front, body = _split_front_matter(path, _decode(path, data))
@@ -137,6 +138,21 @@ def _decode(path: Path, data: bytes) -> str:
         raise DocumentError(path, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
+def _check_pdf_header(path: Path, data: bytes) -> None:
+    """A PDF has ``%PDF-`` in its first 1 KB; anything else (a web page saved as .pdf, random bytes) is not one."""
+    if b"%PDF-" in data[:1024]:
+        return
+    looks = " (it looks like HTML)" if data.lstrip()[:1] == b"<" else ""
+    raise DocumentError(path, f"is not a PDF{looks}: it has no %PDF- header; save the real PDF or fix the suffix")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A one-line description of a YAML error, with its line in the file (the front matter starts on line 2)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 2}: {problem}" if mark is not None else problem
+
+
 def _open_pdf(path: Path) -> PdfReader:
     try:
         reader = PdfReader(path)
@@ -169,7 +185,7 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
         front = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise DocumentError(
-            path, f"the front matter is not valid YAML ({exc}); fix it between the '---' lines"
+            path, f"the front matter is not valid YAML ({_yaml_problem(exc)}); fix it between the '---' lines"
         ) from exc
     if not isinstance(front, dict):
         raise DocumentError(path, "the front matter must be 'key: value' lines between '---' lines")
