@@ -3,7 +3,8 @@
 Ingest, ``policydesk check --repair`` and uploads hold it while they change the index, so two of them never
 interleave their commits and keyword-index builds. Readers (asking questions) never take it. The lock file holds
 the pid of its holder, so a waiter that gives up can say who holds it. The operating system releases the lock
-when its holder exits, however it exits, so a crashed ingest never leaves the index locked.
+when its holder exits, however it exits, so a crashed ingest never leaves the index locked. A second, short lock
+(``opening_lock``) keeps apart processes that open the same embedded Chroma database at the same moment.
 
 With a Chroma server (``chroma_url``) the lock file still lives under ``index_dir``: it only keeps apart the
 ingests of one machine.
@@ -54,6 +55,26 @@ def ingest_lock(config: Config) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def opening_lock(config: Config) -> Iterator[None]:
+    """Held while a process opens the embedded Chroma database and its collections (milliseconds).
+
+    Two processes opening a new index at once raced in Chroma's schema set-up ("table collections already
+    exists"); every process that opens an embedded index, reader or writer, takes this short lock first.
+    A Chroma server serialises that itself, so nothing is locked then.
+    """
+    if config.chroma_url:
+        yield
+        return
+    config.index_dir.mkdir(parents=True, exist_ok=True)
+    with (config.index_dir / "chroma_open.lock").open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # blocking: the holder only opens the database
+        try:
+            yield
+        finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -21,6 +21,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from ingest.config import Config
 from ingest.errors import StoreError
+from ingest.locking import opening_lock
 from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence
 
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
@@ -68,11 +69,12 @@ class Store:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._client = _client(config)
         prefix = config.collection_prefix
-        self._chunks = self._collection(f"{prefix}_chunks")
-        self._sentences = self._collection(f"{prefix}_sentences")
-        self._registry = self._collection(f"{prefix}_documents")
+        with opening_lock(config):  # creating the database and collections is not safe across processes
+            self._client = _client(config)
+            self._chunks = self._collection(f"{prefix}_chunks")
+            self._sentences = self._collection(f"{prefix}_sentences")
+            self._registry = self._collection(f"{prefix}_documents")
 
     @functools.cached_property
     def vector_store(self) -> ChromaVectorStore:
