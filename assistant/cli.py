@@ -79,16 +79,25 @@ def cli(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--chunk-tokens", type=int, help="Chunk size in tokens [env POLICYDESK_CHUNK_TOKENS]")
 @click.option("--chunk-overlap", type=int, help="Tokens shared by neighbouring chunks [env POLICYDESK_CHUNK_OVERLAP]")
+@click.option(
+    "--max-file-mb", type=int, help="Skip and report files larger than this [env POLICYDESK_MAX_FILE_MB; default 100]"
+)
 @index_options
 def ingest_command(
-    paths: tuple[Path, ...], chunk_tokens: int | None, chunk_overlap: int | None, overrides: dict[str, Any]
+    paths: tuple[Path, ...],
+    chunk_tokens: int | None,
+    chunk_overlap: int | None,
+    max_file_mb: int | None,
+    overrides: dict[str, Any],
 ) -> None:
     """Index the files under PATHS (folders or files); unchanged files are skipped.
 
     Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt). Exits with 1 if
     any file failed; the others are still indexed.
     """
-    config = load_config(overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap})
+    config = load_config(
+        overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap, "max_file_mb": max_file_mb}
+    )
     with ProgressBars() as bars:
         report = ingest(list(paths), config, progress=bars.update)
     _print_report(report)
@@ -256,6 +265,11 @@ cli.add_command(feedback_group)
 from assistant.cli_eval import eval_command  # noqa: E402
 
 cli.add_command(eval_command)
+
+
+from assistant.cli_check import check_command  # noqa: E402
+
+cli.add_command(check_command)
 
 
 def main() -> None:

@@ -34,6 +34,8 @@ ENV_VARS: dict[str, str] = {
     "llm_timeout": "POLICYDESK_LLM_TIMEOUT",
     "llm_threads": "POLICYDESK_LLM_THREADS",
     "llm_model_file": "POLICYDESK_LLM_MODEL_FILE",
+    "ingest_lock_timeout": "POLICYDESK_INGEST_LOCK_TIMEOUT",
+    "max_file_mb": "POLICYDESK_MAX_FILE_MB",
 }
 # The answer writers ``writer`` may name (assistant.writers.make_writer).
 WRITER_KINDS = ("extractive", "openai", "llamacpp")
@@ -59,6 +61,8 @@ class Config:
         llm_timeout: seconds to wait for the server (each attempt).
         llm_threads: CPU threads for the in-process model (on a busy 2-core machine 1 beats 2).
         llm_model_file: the GGUF file of the in-process model (default: the packaged Qwen2.5-Coder-1.5B).
+        ingest_lock_timeout: seconds an ingest waits for another one on the same index to finish.
+        max_file_mb: files larger than this (in MB) are reported and skipped by ingest.
     """
 
     index_dir: Path = Path(".policydesk")
@@ -74,6 +78,8 @@ class Config:
     llm_timeout: float = 60.0
     llm_threads: int = 1
     llm_model_file: Path | None = None
+    ingest_lock_timeout: float = 600.0
+    max_file_mb: int = 100
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
@@ -113,7 +119,9 @@ def _read_config_file(environ: Mapping[str, str]) -> dict[str, Any]:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"index_dir", "model_cache", "llm_model_file"}:
         return Path(value).expanduser()
-    if name in {"chunk_tokens", "chunk_overlap", "top_k", "llm_threads"}:
+    if name in {"ingest_lock_timeout", "llm_timeout"}:
+        return _seconds(name, value, allow_zero=name == "ingest_lock_timeout")
+    if name in {"chunk_tokens", "chunk_overlap", "top_k", "max_file_mb", "llm_threads"}:
         if isinstance(value, bool | float):
             raise ConfigError(f"Setting {name} must be a whole number, got {value!r}.")
         try:
@@ -123,14 +131,6 @@ def _coerce(name: str, value: Any) -> Any:
         if number < (0 if name == "chunk_overlap" else 1):
             raise ConfigError(f"Setting {name} must be positive, got {number}.")
         return number
-    if name == "llm_timeout":
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"Setting llm_timeout must be a number of seconds, got {value!r}.") from None
-        if seconds <= 0:
-            raise ConfigError(f"Setting llm_timeout must be positive, got {seconds}.")
-        return seconds
     if name == "writer":
         if value not in WRITER_KINDS:
             raise ConfigError(f"Setting writer must be one of {', '.join(WRITER_KINDS)}, got {value!r}.")
@@ -146,3 +146,15 @@ def _coerce(name: str, value: Any) -> Any:
             raise ConfigError(f"chroma_url must look like http://HOST:PORT, got {value!r}.")
         return url
     return value
+
+
+def _seconds(name: str, value: Any, *, allow_zero: bool) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting {name} must be a number of seconds, got {value!r}.") from None
+    if not (seconds >= 0 if allow_zero else seconds > 0):
+        raise ConfigError(
+            f"Setting {name} must be {'0 or more' if allow_zero else 'more than 0'} seconds, got {value!r}."
+        )
+    return seconds

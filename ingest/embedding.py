@@ -142,6 +142,7 @@ class MiniLMEmbedder:
             ModelNotInstalled: The model package is not installed.
         """
         source = model_dir()
+        self.model_name = MODEL_NAME + (" (int8)" if quantized else "")  # recorded with every indexed document
         # cache_file is None when the graph could not be cached (it is then kept in memory).
         self.cache_file, model = _load_or_build(Path(cache_dir or default_cache_dir()), quantized=quantized)
         self._session = _session(str(self.cache_file) if model is None else model, threads)

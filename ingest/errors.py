@@ -7,7 +7,8 @@ Every message names the problem and the fix.
     ├── ConfigError          a setting is missing or malformed
     ├── ModelNotInstalled    the packaged embedding model is not installed
     ├── StoreError           the index cannot be opened or written
-    │   └── IndexNotFound    nothing has been ingested yet
+    │   ├── IndexNotFound    nothing has been ingested yet
+    │   └── IndexBusy        another ingest holds the index's lock longer than we may wait
     └── DocumentError        one input file cannot be read (corrupt, encrypted, empty, unsupported)
 """
 
@@ -34,6 +35,10 @@ class StoreError(PolicyDeskError):
 
 class IndexNotFound(StoreError):
     """The index exists but holds no documents yet."""
+
+
+class IndexBusy(StoreError):
+    """Another process is ingesting into the same index and did not finish within the lock timeout."""
 
 
 class DocumentError(PolicyDeskError):

@@ -1,7 +1,9 @@
 """The keyword (BM25, stemmed) index over the committed chunks, persisted next to the Chroma index.
 
-It is derived data: rebuilt from the store whenever the registry changed (its stamp differs), so the
-embedded and the server deployments share one code path and it can never disagree with Chroma for long.
+It is derived data: rebuilt from the store whenever its stamp disagrees with the committed registry, so the
+embedded and the server deployments share one code path and it can never disagree with Chroma for long. The
+stamp fingerprints what the build actually read (each document's version and chunk count), so a document
+committed by a concurrent ingest during a build is never stamped as indexed.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.records import Chunk, IndexedDocument
 from ingest.store import Store, chunk_to_node, doc_id_filter, node_to_chunk
@@ -61,9 +64,24 @@ class KeywordIndex:
 
 
 def registry_stamp(documents: Iterable[IndexedDocument]) -> str:
-    """A fingerprint of the committed documents; the keyword index is current when its stamp matches."""
-    pairs = sorted(f"{doc.doc_id}:{doc.content_hash}" for doc in documents)
-    return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
+    """A fingerprint of the committed documents (version and chunk count); the keyword index is current when
+    the stamp it was built with matches."""
+    return _stamp({doc.doc_id: (doc.content_hash, doc.chunks) for doc in documents})
+
+
+def contents_stamp(documents: Mapping[str, IndexedDocument], chunks: Iterable[Chunk]) -> str:
+    """The stamp of what was actually read: each document of the registry snapshot with the chunks found for it.
+
+    It equals ``registry_stamp`` only when every committed chunk was read; a document committed or replaced
+    while the chunks were read, or a document with missing chunk records, makes the two differ.
+    """
+    counts = Counter(chunk.doc_id for chunk in chunks)
+    return _stamp({doc_id: (doc.content_hash, counts[doc_id]) for doc_id, doc in documents.items()})
+
+
+def _stamp(versions: Mapping[str, tuple[str, int]]) -> str:
+    lines = sorted(f"{doc_id}:{content_hash}:{count}" for doc_id, (content_hash, count) in versions.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def keyword_index_dir(store: Store) -> Path:
@@ -73,36 +91,50 @@ def keyword_index_dir(store: Store) -> Path:
 
 def ensure_keyword_index(store: Store) -> None:
     """Rebuild the persisted keyword index if the registry changed since it was built (without loading it)."""
-    if _read_stamp(keyword_index_dir(store)) != registry_stamp(store.documents().values()):
+    if read_stamp(keyword_index_dir(store)).get("stamp") != registry_stamp(store.documents().values()):
         build_keyword_index(store)
 
 
 def load_keyword_index(store: Store, *, rebuild: bool = False) -> KeywordIndex:
-    """Load the persisted keyword index, rebuilding (and persisting) it when it is stale or missing."""
-    directory = keyword_index_dir(store)
-    stamp = registry_stamp(store.documents().values())
-    if not rebuild and _read_stamp(directory) == stamp:
-        try:
-            retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
+    """Load the persisted keyword index; rebuild (and persist) it when it is missing, unreadable or stale.
+
+    Stale means its stamp disagrees with the committed registry (a document added, replaced or removed since,
+    or the build read a different state than it stamped), or it holds another number of chunks than its stamp.
+    """
+    if not rebuild:
+        retriever = _load_current(keyword_index_dir(store), registry_stamp(store.documents().values()))
+        if retriever is not None:
             return KeywordIndex(retriever, len(retriever.corpus or []))
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("keyword index at %s unreadable (%s); rebuilding", directory, exc)
-    return build_keyword_index(store, stamp)
+    return build_keyword_index(store)
 
 
-def build_keyword_index(store: Store, stamp: str | None = None) -> KeywordIndex:
-    """Rebuild the keyword index from the store's committed chunks and persist it atomically."""
-    chunks = store.all_chunks()
-    stamp = stamp or registry_stamp(store.documents().values())
-    if not chunks:
-        return KeywordIndex(None, 0)
+def build_keyword_index(store: Store) -> KeywordIndex:
+    """Rebuild the keyword index from the store's committed chunks and persist it atomically.
+
+    The stamp is computed from the registry snapshot and the chunks actually read, never re-read afterwards:
+    a document committed meanwhile is then not claimed as indexed, and the next load rebuilds.
+    """
+    documents, chunks = store.committed_chunks()
+    stamp = contents_stamp(documents, chunks)
+    if stamp != registry_stamp(documents.values()):
+        logger.warning(
+            "the keyword index was built from %d chunks, but the registry counts %d; run `policydesk check`",
+            len(chunks),
+            sum(doc.chunks for doc in documents.values()),
+        )
     directory = keyword_index_dir(store)
+    if not chunks:
+        shutil.rmtree(directory, ignore_errors=True)  # nothing to index: leave no stale index behind
+        return KeywordIndex(None, 0)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
     _bm25_class().from_defaults(nodes=[chunk_to_node(c) for c in chunks], similarity_top_k=1).persist(
         str(staging), show_progress=False
     )
-    (staging / STAMP_FILE).write_text(json.dumps({"stamp": stamp, "chunks": len(chunks)}), encoding="utf-8")
+    counts = Counter(chunk.doc_id for chunk in chunks)
+    versions = {doc_id: [doc.content_hash, counts[doc_id]] for doc_id, doc in sorted(documents.items())}
+    info = {"stamp": stamp, "chunks": len(chunks), "documents": versions}
+    (staging / STAMP_FILE).write_text(json.dumps(info), encoding="utf-8")
     # Swap directories so a reader never sees half an index.
     old = directory.with_name(directory.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -114,6 +146,33 @@ def build_keyword_index(store: Store, stamp: str | None = None) -> KeywordIndex:
     return KeywordIndex(retriever, len(chunks))
 
 
+def persisted_chunks(store: Store) -> list[Chunk] | None:
+    """The chunks the persisted keyword index holds, or None when there is none or it is unreadable."""
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    try:
+        retriever = _bm25_class().from_persist_dir(str(keyword_index_dir(store)), show_progress=False)
+        return [node_to_chunk(metadata_dict_to_node(entry)) for entry in retriever.corpus or []]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.info("keyword index unreadable: %s", exc)
+        return None
+
+
+def _load_current(directory: Path, expected: str) -> BM25Retriever | None:
+    info = read_stamp(directory)
+    if info.get("stamp") != expected:
+        return None
+    try:
+        retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("keyword index at %s unreadable (%s); rebuilding", directory, exc)
+        return None
+    if len(retriever.corpus or []) != info.get("chunks"):
+        logger.warning("keyword index at %s holds another number of chunks than its stamp; rebuilding", directory)
+        return None
+    return retriever
+
+
 def _bm25_class() -> type[BM25Retriever]:
     from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -121,8 +180,10 @@ def _bm25_class() -> type[BM25Retriever]:
     return BM25Retriever
 
 
-def _read_stamp(directory: Path) -> str | None:
+def read_stamp(directory: Path) -> dict[str, Any]:
+    """The stamp file of a persisted keyword index (``stamp``, ``chunks``, ``documents``), or {} if none."""
     try:
-        return json.loads((directory / STAMP_FILE).read_text(encoding="utf-8"))["stamp"]
-    except (OSError, ValueError, KeyError):
-        return None
+        info = json.loads((directory / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}

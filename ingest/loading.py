@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,10 +36,34 @@ def find_source_files(root: Path) -> list[Path]:
     Hidden files and folders are skipped, and so are README files of a corpus folder.
     Unsupported types are *included* so that the report can name them.
     """
+    return scan_sources(root)[0]
+
+
+def scan_sources(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``find_source_files`` plus the folders that could not be read, each with a reason that says what to do."""
     if root.is_file():
-        return [root]
-    files = (p for p in root.rglob("*") if p.is_file())
-    return sorted(p for p in files if not _is_hidden(p.relative_to(root)) and p.name.lower() != "readme.md")
+        return [root], []
+    unreadable: list[tuple[Path, str]] = []
+
+    def report(error: OSError) -> None:
+        reason = f"the folder cannot be read ({error.strerror}); give it read and search permission (chmod u+rx)"
+        unreadable.append((Path(error.filename), reason + " or move its files to a readable folder"))
+
+    files = []
+    for folder, subfolders, names in os.walk(root, onerror=report):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith((".", "_")))
+        for name in names:
+            path = Path(folder) / name
+            if not _is_hidden(path.relative_to(root)) and name.lower() != "readme.md" and _is_file(path):
+                files.append(path)
+    return sorted(files), sorted(unreadable)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # cannot even be looked at (a folder without search permission): reading it will say why
+        return True
 
 
 def doc_id_for(path: Path, root: Path) -> str:
@@ -72,6 +97,7 @@ def load_document(path: Path, doc_id: str) -> Document:
     content_hash = hashlib.sha256(data).hexdigest()
     front: dict[str, Any] = {}
     if suffix in PDF_SUFFIXES:
+        _check_pdf_header(path, data)
         pages, pdf_title = _pdf_pages(path), _pdf_title(path)
     else:
         front, body = _split_front_matter(path, _decode(path, data))
@@ -112,6 +138,21 @@ def _decode(path: Path, data: bytes) -> str:
         raise DocumentError(path, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
+def _check_pdf_header(path: Path, data: bytes) -> None:
+    """A PDF has ``%PDF-`` in its first 1 KB; anything else (a web page saved as .pdf, random bytes) is not one."""
+    if b"%PDF-" in data[:1024]:
+        return
+    looks = " (it looks like HTML)" if data.lstrip()[:1] == b"<" else ""
+    raise DocumentError(path, f"is not a PDF{looks}: it has no %PDF- header; save the real PDF or fix the suffix")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A one-line description of a YAML error, with its line in the file (the front matter starts on line 2)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 2}: {problem}" if mark is not None else problem
+
+
 def _open_pdf(path: Path) -> PdfReader:
     try:
         reader = PdfReader(path)
@@ -144,7 +185,7 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
         front = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise DocumentError(
-            path, f"the front matter is not valid YAML ({exc}); fix it between the '---' lines"
+            path, f"the front matter is not valid YAML ({_yaml_problem(exc)}); fix it between the '---' lines"
         ) from exc
     if not isinstance(front, dict):
         raise DocumentError(path, "the front matter must be 'key: value' lines between '---' lines")

@@ -20,7 +20,8 @@ from ingest.cleaning import clean_document
 from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.keyword_index import ensure_keyword_index
-from ingest.loading import content_hash_of, doc_id_for, find_source_files, load_document
+from ingest.loading import content_hash_of, doc_id_for, load_document, scan_sources
+from ingest.locking import ingest_lock
 from ingest.records import Chunk, Document, IndexedDocument
 from ingest.store import Store, open_store
 
@@ -35,6 +36,8 @@ STATUSES = ("added", "updated", "unchanged", "removed", "failed")
 
 class Embedder(Protocol):
     """What ingestion needs from an embedding model."""
+
+    model_name: str
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray: ...
 
@@ -98,29 +101,18 @@ def ingest(
     Unchanged files (same content hash) are skipped without loading the model; changed files have their chunks
     replaced; documents whose file under a given folder is gone are removed. A bad file is reported and
     skipped. Each document is committed on its own, so an interruption never leaves one half-updated.
+
+    Holds the index's ingest lock throughout; another ingest of the same index waits for it.
+
+    Raises:
+        IndexBusy: another ingest held the lock longer than ``config.ingest_lock_timeout`` seconds.
+        DocumentError: a path in ``roots`` does not exist.
     """
     started = time.perf_counter()
     store = store or open_store(config)
-    notify = progress or (lambda snapshot: None)
-    committed = store.documents()
-    outcomes: list[FileOutcome] = []
-    pending: list[tuple[Path, str, str]] = []  # (path, doc_id, status)
-    for root in roots:
-        if not root.exists():
-            raise DocumentError(root, "does not exist; pass a corpus folder or a file")
-        for path in find_source_files(root):
-            doc_id = doc_id_for(path, root)
-            outcome = _triage(path, doc_id, committed, config)
-            outcomes.append(outcome) if outcome else pending.append((path, doc_id, _new_status(doc_id, committed)))
-    outcomes += _remove_missing(
-        roots, committed, {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}, store
-    )
-    if pending:  # the model is loaded only when a file needs embedding
-        embedder = (embedder_factory or functools.partial(_default_embedder, config))()
-        outcomes += _ingest_pending(pending, config, store, embedder, notify)
-    store.collect_garbage()
-    ensure_keyword_index(store)  # rebuilds only when the registry changed
-    documents = store.documents()
+    with ingest_lock(config):  # one writer at a time: commits and keyword-index builds never interleave
+        outcomes = _update(roots, config, store, embedder_factory, progress or (lambda snapshot: None))
+        documents = store.documents()
     return IngestReport(
         outcomes=tuple(outcomes),
         seconds=time.perf_counter() - started,
@@ -129,6 +121,64 @@ def ingest(
         total_chunks=sum(doc.chunks for doc in documents.values()),
         counts={status: sum(o.status == status for o in outcomes) for status in STATUSES},
     )
+
+
+def _update(
+    roots: Sequence[Path],
+    config: Config,
+    store: Store,
+    embedder_factory: Callable[[], Embedder] | None,
+    notify: Callable[[Progress], None],
+) -> list[FileOutcome]:
+    committed = store.documents()  # read under the lock: no other ingest commits until we are done
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[Path, str, str]] = []  # (path, doc_id, status)
+    unreadable: list[Path] = []  # folders whose documents must not be taken for deleted
+    for root in roots:
+        if not _exists(root):
+            raise DocumentError(root, "does not exist; pass a corpus folder or a file")
+        files, folders = scan_sources(root)
+        for folder, reason in folders:
+            unreadable.append(folder)
+            outcomes.append(FileOutcome(str(folder), str(folder), "failed", reason=reason))
+        for path in files:
+            doc_id = doc_id_for(path, root)
+            outcome = _triage(path, doc_id, committed, config)
+            outcomes.append(outcome) if outcome else pending.append((path, doc_id, _new_status(doc_id, committed)))
+    seen = {doc_id for _, doc_id, _ in pending} | {o.doc_id for o in outcomes}
+    outcomes += _remove_missing(roots, committed, seen, store, unreadable)
+    if pending:  # the model is loaded only when a file needs embedding
+        embedder = (embedder_factory or functools.partial(_default_embedder, config))()
+        outcomes += _ingest_pending(pending, config, store, embedder, notify)
+    store.collect_garbage()
+    ensure_keyword_index(store)  # rebuilds only when the registry changed
+    return outcomes
+
+
+def reingest_documents(
+    documents: Sequence[IndexedDocument],
+    config: Config,
+    store: Store,
+    *,
+    embedder_factory: Callable[[], Embedder] | None = None,
+) -> list[FileOutcome]:
+    """Embed and write these indexed documents again from their source files, keeping their ids.
+
+    For ``policydesk check --repair``: the caller holds the ingest lock. A document whose file is gone or
+    unreadable comes back as a "failed" outcome and is left as it was.
+    """
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[Path, str, str]] = []
+    for doc in documents:
+        too_large = _size_problem(Path(doc.source_path), config)
+        if too_large:
+            outcomes.append(FileOutcome(doc.doc_id, doc.source_path, "failed", reason=too_large))
+        else:
+            pending.append((Path(doc.source_path), doc.doc_id, "updated"))
+    if pending:
+        embedder = (embedder_factory or functools.partial(_default_embedder, config))()
+        outcomes += _ingest_pending(pending, config, store, embedder, lambda snapshot: None)
+    return outcomes
 
 
 def index_version(file_hash: str, config: Config) -> str:
@@ -159,7 +209,10 @@ def _ingest_pending(
 
 
 def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], config: Config) -> FileOutcome | None:
-    """An outcome for a file that needs no work (unchanged or unreadable), else None."""
+    """An outcome for a file that needs no work (unchanged, unreadable or too large), else None."""
+    too_large = _size_problem(path, config)
+    if too_large:
+        return FileOutcome(doc_id, str(path), "failed", reason=too_large)
     try:
         content_hash = index_version(content_hash_of(path), config)
     except DocumentError as exc:
@@ -170,19 +223,50 @@ def _triage(path: Path, doc_id: str, committed: dict[str, IndexedDocument], conf
     return None
 
 
+def _size_problem(path: Path, config: Config) -> str | None:
+    """Why ``path`` is over the per-file size limit, or None."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reading it will say what is wrong
+    if size <= config.max_file_mb * 2**20:
+        return None
+    return (
+        f"is {size / 2**20:.1f} MB, over the {config.max_file_mb} MB limit per file; split or compress it, or "
+        "raise the limit (--max-file-mb, env POLICYDESK_MAX_FILE_MB, or max_file_mb in policydesk.toml)"
+    )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a parent folder cannot be searched: it exists, and reading it will say why
+        return True
+
+
 def _new_status(doc_id: str, committed: dict[str, IndexedDocument]) -> str:
     return "updated" if doc_id in committed else "added"
 
 
 def _remove_missing(
-    roots: Sequence[Path], committed: dict[str, IndexedDocument], seen: set[str], store: Store
+    roots: Sequence[Path],
+    committed: dict[str, IndexedDocument],
+    seen: set[str],
+    store: Store,
+    unreadable: Sequence[Path] = (),
 ) -> list[FileOutcome]:
-    """Remove documents whose file lay under one of the ingested folders and no longer exists."""
+    """Remove documents whose file lay under one of the ingested folders and no longer exists.
+
+    A document under a folder that could not be read is kept: its file may well be there.
+    """
     folders = [root.resolve() for root in roots if root.is_dir()]
+    hidden = [folder.resolve() for folder in unreadable]
     removed = []
     for doc in committed.values():
         source = Path(doc.source_path).resolve()
-        if doc.doc_id in seen or source.exists() or not any(source.is_relative_to(f) for f in folders):
+        if doc.doc_id in seen or _exists(source) or not any(source.is_relative_to(f) for f in folders):
+            continue
+        if any(source.is_relative_to(folder) for folder in hidden):
             continue
         store.remove_document(doc.doc_id)
         removed.append(FileOutcome(doc.doc_id, doc.source_path, "removed", chunks=doc.chunks))
@@ -218,7 +302,8 @@ def _ingest_file(
     snapshot.chunks_total += len(chunks)
     chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, notify, snapshot)
     sentence_vectors = embedder.embed([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
-    store.write_document(indexed_document(document, chunks), chunks, chunk_vectors, sentences, sentence_vectors)
+    indexed = indexed_document(document, chunks, sentences=len(sentences), embedding_model=embedder.model_name)
+    store.write_document(indexed, chunks, chunk_vectors, sentences, sentence_vectors)
     logger.info("%s %s: %d chunks, %d sentences", status, doc_id, len(chunks), len(sentences))
     return FileOutcome(doc_id, str(path), status, chunks=len(chunks))
 
@@ -232,8 +317,10 @@ def _embed(texts: list[str], embedder: Embedder, notify: Callable[[], None], sna
     return np.concatenate(parts)
 
 
-def indexed_document(document: Document, chunks: list[Chunk]) -> IndexedDocument:
-    """The registry entry for ``document`` split into ``chunks``, stamped now."""
+def indexed_document(
+    document: Document, chunks: list[Chunk], *, sentences: int | None = None, embedding_model: str | None = None
+) -> IndexedDocument:
+    """The registry entry for ``document`` split into ``chunks`` (and ``sentences``), stamped now."""
     return IndexedDocument(
         doc_id=document.doc_id,
         title=document.title,
@@ -244,6 +331,8 @@ def indexed_document(document: Document, chunks: list[Chunk]) -> IndexedDocument
         chunks=len(chunks),
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         metadata=dict(document.metadata),
+        sentences=sentences,
+        embedding_model=embedding_model,
     )
 
 
@@ -253,4 +342,4 @@ def _default_embedder(config: Config) -> Embedder:
     return load_embedder(cache_dir=config.model_cache)
 
 
-__all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest"]
+__all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest", "reingest_documents"]

@@ -93,7 +93,10 @@ class Sentence:
 
 @dataclass(frozen=True)
 class IndexedDocument:
-    """What the index knows of one document: its registry entry, written last when it is (re)ingested."""
+    """What the index knows of one document: its registry entry, written last when it is (re)ingested.
+
+    ``sentences`` and ``embedding_model`` are None for documents indexed before they were recorded.
+    """
 
     doc_id: str
     title: str
@@ -104,3 +107,5 @@ class IndexedDocument:
     chunks: int
     ingested_at: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    sentences: int | None = None
+    embedding_model: str | None = None

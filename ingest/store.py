@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
 
 import chromadb
@@ -21,6 +21,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from ingest.config import Config
 from ingest.errors import StoreError
+from ingest.locking import opening_lock
 from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence
 
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
@@ -35,9 +36,32 @@ LIST_SEPARATOR = "; "  # Chroma metadata values are scalars: themes are stored j
 # Metadata that the keyword index sees with each chunk's text (the same context the chunk is embedded with).
 KEYWORD_VISIBLE_FIELDS = ("title", "section", "project", "region", "country", "organisation", "themes")
 _CHUNK_FIELDS = ("title", "doc_type", "source_path", "content_hash", "page", "section", "start", "end")
+_REGISTRY_FIELDS = (
+    "title",
+    "doc_type",
+    "source_path",
+    "content_hash",
+    "pages",
+    "chunks",
+    "ingested_at",
+    "sentences",
+    "embedding_model",
+)
 _BATCH = 1000
+# Records per get() page. Chroma's SQLite backend binds one variable per record of a read, and SQLite refuses a
+# statement with more than 32,766 variables ("too many SQL variables"): every read that could exceed it is paged.
+PAGE_SIZE = 5000
 # Extra nearest neighbours fetched so that dropping an interrupted run's uncommitted chunks still leaves k.
 ORPHAN_ALLOWANCE = 10
+
+
+class SentenceRecord(NamedTuple):
+    """Where a stored sentence belongs (what ``policydesk check`` needs of it)."""
+
+    sentence_id: str
+    chunk_id: str
+    doc_id: str
+    content_hash: str
 
 
 class Store:
@@ -45,11 +69,12 @@ class Store:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._client = _client(config)
         prefix = config.collection_prefix
-        self._chunks = self._collection(f"{prefix}_chunks")
-        self._sentences = self._collection(f"{prefix}_sentences")
-        self._registry = self._collection(f"{prefix}_documents")
+        with opening_lock(config):  # creating the database and collections is not safe across processes
+            self._client = _client(config)
+            self._chunks = self._collection(f"{prefix}_chunks")
+            self._sentences = self._collection(f"{prefix}_sentences")
+            self._registry = self._collection(f"{prefix}_documents")
 
     @functools.cached_property
     def vector_store(self) -> ChromaVectorStore:
@@ -75,7 +100,7 @@ class Store:
 
     def documents(self) -> dict[str, IndexedDocument]:
         """Every committed document, by doc_id."""
-        result = self._registry.get(include=["metadatas"])
+        result = read_all(self._registry, include=["metadatas"])
         return {
             doc_id: _to_indexed(doc_id, meta) for doc_id, meta in zip(result["ids"], result["metadatas"], strict=True)
         }
@@ -90,7 +115,8 @@ class Store:
     ) -> None:
         """Add a document's chunks and sentences, commit it in the registry, then drop its stale chunks."""
         chunk_ids = [chunk.chunk_id for chunk in chunks]
-        self.vector_store.delete_nodes(node_ids=chunk_ids)  # leftovers of an interrupted run, never committed
+        for start in range(0, len(chunk_ids), _BATCH):  # leftovers of an interrupted run, never committed
+            self.vector_store.delete_nodes(node_ids=chunk_ids[start : start + _BATCH])
         for start in range(0, len(chunks), _BATCH):
             nodes: list[BaseNode] = [
                 chunk_to_node(c, v)
@@ -119,14 +145,13 @@ class Store:
         committed = self.committed_hashes()
         removed = 0
         for collection in (self._chunks, self._sentences):
-            found = collection.get(include=["metadatas"])
+            found = read_all(collection, include=["metadatas"])
             stale = [
                 record_id
                 for record_id, meta in zip(found["ids"], found["metadatas"], strict=True)
                 if committed.get(str(meta.get("doc_id"))) != meta.get("content_hash")
             ]
-            for start in range(0, len(stale), _BATCH):
-                collection.delete(ids=stale[start : start + _BATCH])
+            delete_ids(collection, stale)
             removed += len(stale) if collection is self._chunks else 0
         return removed
 
@@ -135,20 +160,61 @@ class Store:
         return {doc.doc_id: doc.content_hash for doc in self.documents().values()}
 
     def _delete_where(self, where: dict[str, Any]) -> None:
-        self._chunks.delete(where=where)
-        self._sentences.delete(where=where)
+        for collection in (self._chunks, self._sentences):
+            delete_ids(collection, read_all(collection, where=where, include=[])["ids"])
 
     # --- reading ------------------------------------------------------------------------------------------
 
     def all_chunks(self) -> list[Chunk]:
         """Every committed chunk (for the keyword index)."""
-        committed = {doc.doc_id: doc.content_hash for doc in self.documents().values()}
-        found = self._chunks.get(include=["metadatas", "documents"])
+        return self.committed_chunks()[1]
+
+    def committed_chunks(self) -> tuple[dict[str, IndexedDocument], list[Chunk]]:
+        """The registry as read, and the chunks of exactly those document versions.
+
+        The registry is read first: a document committed while the chunks are read is not in the snapshot and
+        none of its chunks are returned, so the pair always describes one state of the index.
+        """
+        documents = self.documents()
+        committed = {doc.doc_id: doc.content_hash for doc in documents.values()}
+        found = read_all(self._chunks, include=["metadatas", "documents"])
         chunks = [
             _to_chunk(i, text, meta)
             for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         ]
-        return [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
+        return documents, [c for c in chunks if committed.get(c.doc_id) == c.content_hash]
+
+    # --- inspection (policydesk check) ---------------------------------------------------------------------
+
+    def chunk_records(self) -> list[Chunk]:
+        """Every chunk record, committed or not."""
+        found = read_all(self._chunks, include=["metadatas", "documents"])
+        return [
+            _to_chunk(i, text, meta)
+            for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
+
+    def sentence_records(self) -> list[SentenceRecord]:
+        """Every sentence record (without its text and vector), committed or not."""
+        found = read_all(self._sentences, include=["metadatas"])
+        return [
+            SentenceRecord(i, str(m.get("chunk_id")), str(m.get("doc_id")), str(m.get("content_hash")))
+            for i, m in zip(found["ids"], found["metadatas"], strict=True)
+        ]
+
+    def delete_records(self, *, chunk_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
+        """Delete these chunk and sentence records (orphans found by ``policydesk check --repair``)."""
+        delete_ids(self._chunks, chunk_ids)
+        delete_ids(self._sentences, sentence_ids)
+
+    def vector_dimensions(self) -> dict[str, int | None]:
+        """The length of a stored vector in the chunk and sentence collections (None: the collection is empty)."""
+        dimensions: dict[str, int | None] = {}
+        for name, collection in (("chunks", self._chunks), ("sentences", self._sentences)):
+            found = collection.get(limit=1, include=["embeddings"])
+            vectors = found["embeddings"]
+            dimensions[name] = len(vectors[0]) if vectors is not None and len(vectors) else None
+        return dimensions
 
     def count_chunks(self) -> int:
         """Number of chunk records (committed or not)."""
@@ -203,7 +269,7 @@ class Store:
         if not chunk_ids:
             return {}
         committed = self.committed_hashes()
-        found = self._chunks.get(ids=list(chunk_ids), include=["metadatas", "documents"])
+        found = read_all(self._chunks, ids=list(chunk_ids), include=["metadatas", "documents"])
         chunks = (
             _to_chunk(i, text, meta)
             for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
@@ -212,7 +278,8 @@ class Store:
 
     def next_chunk(self, chunk: Chunk) -> Chunk | None:
         """The chunk that follows ``chunk`` in its document (same indexed version), or None at the end."""
-        found = self._chunks.get(
+        found = read_all(
+            self._chunks,
             where={"$and": [{"doc_id": chunk.doc_id}, {"content_hash": chunk.content_hash}]},
             include=["metadatas", "documents"],
         )
@@ -233,8 +300,10 @@ class Store:
         """The sentences of the given chunks with their embeddings, in chunk and position order."""
         if not chunk_ids:
             return [], np.zeros((0, 0), dtype=np.float32)
-        found = self._sentences.get(
-            where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "documents", "embeddings"]
+        found = read_all(
+            self._sentences,
+            where={"chunk_id": {"$in": list(chunk_ids)}},
+            include=["metadatas", "documents", "embeddings"],
         )
         rows = sorted(
             zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True),
@@ -243,6 +312,51 @@ class Store:
         sentences = [Sentence(i, str(m["chunk_id"]), text, int(m["start"]), int(m["end"])) for i, text, m, _ in rows]
         vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
         return sentences, vectors
+
+
+def read_all(
+    collection: Any, *, include: list[str], where: dict[str, Any] | None = None, ids: list[str] | None = None
+) -> dict[str, list[Any]]:
+    """Every record of ``collection`` (matching ``where`` / ``ids``), read a page at a time.
+
+    Returns ``{"ids": [...], <each included field>: [...]}`` like Chroma's ``get`` (only the included fields).
+    A record seen twice (the collection changed between pages) is kept once.
+    """
+    fields = ["ids", *include]
+    merged: dict[str, list[Any]] = {name: [] for name in fields}
+    seen: set[str] = set()
+    pages: Iterable[dict[str, Any]]
+    if ids is not None:  # a get by ids binds one variable per id: ask in slices
+        pages = (
+            collection.get(ids=ids[start : start + PAGE_SIZE], where=where, include=include)
+            for start in range(0, len(ids), PAGE_SIZE)
+        )
+    else:
+        pages = _pages(collection, where, include)
+    for page in pages:
+        for row, record_id in enumerate(page["ids"]):
+            if record_id in seen:
+                continue
+            seen.add(record_id)
+            for name in fields:
+                merged[name].append(page[name][row])
+    return merged
+
+
+def _pages(collection: Any, where: dict[str, Any] | None, include: list[str]) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while True:
+        page = collection.get(where=where, include=include, limit=PAGE_SIZE, offset=offset)
+        yield page
+        if len(page["ids"]) < PAGE_SIZE:
+            return
+        offset += len(page["ids"])
+
+
+def delete_ids(collection: Any, ids: Sequence[str]) -> None:
+    """Delete these records of ``collection`` in batches (a delete binds one SQL variable per id)."""
+    for start in range(0, len(ids), _BATCH):
+        collection.delete(ids=list(ids[start : start + _BATCH]))
 
 
 def open_store(config: Config) -> Store:
@@ -341,10 +455,7 @@ def _sentence_metadata(sentence: Sentence, chunk: Chunk) -> dict[str, Any]:
 
 
 def _registry_metadata(document: IndexedDocument) -> dict[str, Any]:
-    fields = {
-        name: getattr(document, name)
-        for name in ("title", "doc_type", "source_path", "content_hash", "pages", "chunks", "ingested_at")
-    }
+    fields = {name: getattr(document, name) for name in _REGISTRY_FIELDS}
     return _flat(fields | document.metadata)
 
 
@@ -359,4 +470,6 @@ def _to_indexed(doc_id: str, meta: dict[str, Any]) -> IndexedDocument:
         chunks=int(meta.get("chunks", 0)),
         ingested_at=str(meta.get("ingested_at", "")),
         metadata=_unflat_good_practice(meta),
+        sentences=int(meta["sentences"]) if meta.get("sentences") is not None else None,
+        embedding_model=str(meta["embedding_model"]) if meta.get("embedding_model") else None,
     )

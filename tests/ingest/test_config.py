@@ -77,6 +77,15 @@ def test_chroma_url_from_environment_loses_its_trailing_slash() -> None:
         ({"POLICYDESK_TOP_K": "-3"}, "Setting top_k must be positive, got -3."),
         ({"POLICYDESK_CHUNK_OVERLAP": "-1"}, "Setting chunk_overlap must be positive, got -1."),
         ({"POLICYDESK_CHUNK_OVERLAP": "1.5"}, "Setting chunk_overlap must be a whole number, got '1.5'."),
+        ({"POLICYDESK_MAX_FILE_MB": "0"}, "Setting max_file_mb must be positive, got 0."),
+        (
+            {"POLICYDESK_INGEST_LOCK_TIMEOUT": "soon"},
+            "Setting ingest_lock_timeout must be a number of seconds, got 'soon'.",
+        ),
+        (
+            {"POLICYDESK_INGEST_LOCK_TIMEOUT": "-1"},
+            "Setting ingest_lock_timeout must be 0 or more seconds, got '-1'.",
+        ),
         (
             {"POLICYDESK_CHROMA_URL": "localhost:8000"},
             "chroma_url must look like http://HOST:PORT, got 'localhost:8000'.",
@@ -89,6 +98,12 @@ def test_bad_environment_values_are_named(environ: dict[str, str], message: str)
     assert str(caught.value) == message
 
 
+def test_ingest_settings_from_the_environment() -> None:
+    config = Config.load(environ={"POLICYDESK_INGEST_LOCK_TIMEOUT": "2.5", "POLICYDESK_MAX_FILE_MB": "7"})
+    assert (config.ingest_lock_timeout, config.max_file_mb) == (2.5, 7)
+    assert (Config().ingest_lock_timeout, Config().max_file_mb) == (600.0, 100)
+
+
 def test_zero_overlap_is_allowed() -> None:
     assert Config.load(environ={"POLICYDESK_CHUNK_OVERLAP": "0"}).chunk_overlap == 0
 
@@ -99,7 +114,8 @@ def test_unknown_setting_in_the_file_lists_the_valid_ones(tmp_path: Path) -> Non
         Config.load(environ={"POLICYDESK_CONFIG": str(config_file)})
     assert str(caught.value) == (
         "Unknown setting(s) chunk_size; valid settings: index_dir, chroma_url, collection_prefix, chunk_tokens, "
-        "chunk_overlap, top_k, model_cache, writer, llm_url, llm_model, llm_timeout, llm_threads, llm_model_file."
+        "chunk_overlap, top_k, model_cache, writer, llm_url, llm_model, llm_timeout, llm_threads, llm_model_file, "
+        "ingest_lock_timeout, max_file_mb."
     )
 
 

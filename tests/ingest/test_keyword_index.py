@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,69 @@ def test_empty_store_gives_an_empty_index(tmp_path: Path) -> None:
     index = load_keyword_index(open_store(Config(index_dir=tmp_path / "empty")))
     assert index.size == 0
     assert index.search("cluster", 5) == []
+
+
+def test_document_committed_during_a_build_is_not_stamped_as_indexed(
+    corpus: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the build read the chunks, then stamped from a fresh read of the registry, so a document
+    that a concurrent ingest committed between the two reads was stamped as indexed without being in the index;
+    every later load trusted the stamp and that document never reached keyword search."""
+    from tests.ingest.test_store import prepare
+
+    late = corpus / "helpdesk" / "cluster-finance.md"
+    parts = prepare(late, "helpdesk/cluster-finance", embedder)
+    late.unlink()
+    config = Config(index_dir=tmp_path / "index")
+    ingest([corpus], config, embedder_factory=lambda: embedder)
+    store = open_store(config)
+    real_read = store.committed_chunks
+
+    def read_then_another_ingest_commits():
+        snapshot = real_read()
+        store.write_document(*parts)
+        return snapshot
+
+    monkeypatch.setattr(store, "committed_chunks", read_then_another_ingest_commits)
+    built = keyword_index.build_keyword_index(store)
+    assert all(chunk.doc_id != "helpdesk/cluster-finance" for chunk, _ in built.search("membership fees", 10))
+    stamp = keyword_index.read_stamp(keyword_index_dir(store))["stamp"]
+    assert stamp != keyword_index.registry_stamp(store.documents().values())  # so the next load rebuilds
+
+    reloaded = load_keyword_index(open_store(config))
+    assert reloaded.size == len(store.all_chunks())
+    assert reloaded.search("membership fees", 1)[0][0].doc_id == "helpdesk/cluster-finance"
+
+
+def test_index_whose_contents_disagree_with_its_stamp_is_rebuilt(indexed) -> None:
+    stamp_file = keyword_index_dir(indexed) / STAMP_FILE
+    info = json.loads(stamp_file.read_text(encoding="utf-8"))
+    stamp_file.write_text(json.dumps(info | {"chunks": info["chunks"] + 1}), encoding="utf-8")
+    index = load_keyword_index(indexed)
+    assert index.size == len(indexed.all_chunks())
+    assert json.loads(stamp_file.read_text(encoding="utf-8")) == info
+
+
+def test_stamp_records_what_was_read_per_document(indexed) -> None:
+    info = keyword_index.read_stamp(keyword_index_dir(indexed))
+    documents = indexed.documents()
+    assert info["documents"] == {d.doc_id: [d.content_hash, d.chunks] for d in documents.values()}
+    assert info["stamp"] == keyword_index.registry_stamp(documents.values())
+    persisted = keyword_index.persisted_chunks(indexed)
+    assert persisted is not None
+    assert sorted(persisted, key=lambda c: c.chunk_id) == sorted(indexed.all_chunks(), key=lambda c: c.chunk_id)
+
+
+def test_index_of_a_store_emptied_is_removed(indexed) -> None:
+    for doc_id in indexed.documents():
+        indexed.remove_document(doc_id)
+    assert load_keyword_index(indexed).size == 0
+    assert not keyword_index_dir(indexed).exists()
+
+
+@pytest.mark.parametrize("name", ["corpus.jsonl", "retriever.json"])
+def test_corrupt_index_files_are_rebuilt_on_load(indexed, name: str) -> None:
+    (keyword_index_dir(indexed) / name).write_text("not json\n", encoding="utf-8")
+    index = load_keyword_index(indexed)
+    assert index.size == len(indexed.all_chunks())
+    assert index.search("membership fees", 1)[0][0].doc_id == "helpdesk/cluster-finance"

@@ -205,7 +205,9 @@ def test_cli_ingest_reports_a_bad_file_on_stderr_with_exit_code_1(corpus: Path) 
     assert result.exit_code == 1
     assert "Ingest: 4 added, 0 updated, 0 unchanged, 0 removed, 1 failed in " in result.stdout
     assert "Index: 4 documents, " in result.stdout
-    assert f"FAILED {corrupt}: the PDF is corrupt or unreadable (" in result.stderr
+    assert (
+        f"FAILED {corrupt}: is not a PDF: it has no %PDF- header; save the real PDF or fix the suffix" in result.stderr
+    )
     assert "FAILED" not in result.stdout
 
     corrupt.unlink()
