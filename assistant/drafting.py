@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.export import DOC_TYPE_LABELS, source_line
+from assistant.markup import escape_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
 from assistant.writers import Claim
 from ingest.records import Chunk
@@ -62,12 +63,12 @@ class DraftReply:
     @property
     def markdown(self) -> str:
         """The draft ready to paste or download: sections, then the numbered sources with their quotes."""
-        lines = ["# Draft helpdesk reply", "", f"**Request:** {self.request}", ""]
+        lines = ["# Draft helpdesk reply", "", f"**Request:** {escape_markdown(self.request)}", ""]
         for section in self.sections:
             lines += [f"## {section.heading}", "", section.text, ""]
         if self.citations:
             lines += ["## Sources", ""]
-            lines += [f"- {source_line(c)}\n  > {c.quote}" for c in self.citations]
+            lines += [f"- {source_line(c, markdown=True)}\n  > {escape_markdown(c.quote)}" for c in self.citations]
         return "\n".join(lines).rstrip() + "\n"
 
 
@@ -116,7 +117,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         elif doc_types == ("good_practice",):
             text = _bulleted_by_document(sources.renumber(answer), sources.citations)
         else:
-            text = " ".join(s.marked for s in sources.renumber(answer))
+            text = " ".join(marked_markdown(s) for s in sources.renumber(answer))
         sections.append(DraftSection(heading, text, answer.abstained))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:
@@ -143,9 +144,10 @@ def further_resources(
         chunk = claim.chunk
         n = sources.add(Citation(0, chunk, claim.quote))
         source = str((chunk.metadata or {}).get("source") or "")
-        link = f" — {source}" if source.startswith(("http://", "https://")) else ""
+        # The record's declared source, as text: a document's URL is data, not a link the app vouches for.
+        link = f" — {escape_markdown(source)}" if source.startswith(("http://", "https://")) else ""
         label = DOC_TYPE_LABELS.get(chunk.doc_type, chunk.doc_type)
-        lines.append(f"- **{chunk.title}** ({label}){link} [{n}]")
+        lines.append(f"- **{escape_markdown(chunk.title)}** ({label}){link} [{n}]")
     return "\n".join(lines)
 
 
@@ -158,11 +160,12 @@ def _bulleted_by_document(sentences: Sequence[AnswerSentence], citations: Sequen
     for sentence in sentences:
         chunk = documents.get(sentence.citations[0]) if sentence.citations else None
         key = chunk.doc_id if chunk else sentence.text
-        marked = sentence.marked
+        marked = marked_markdown(sentence)
         if chunk is not None and key not in labels:
             label, colon, rest = marked.partition(": ")
-            named = colon and label.startswith(chunk.title)
-            labels[key], marked = (label, rest) if named else (chunk.title, marked)
+            title = escape_markdown(chunk.title)
+            named = colon and label.startswith(title)
+            labels[key], marked = (label, rest) if named else (title, marked)
         bullets.setdefault(key, []).append(marked)
     return "\n".join(
         f"- **{labels[key]}**: {' '.join(texts)}" if key in labels else f"- {' '.join(texts)}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.markup import escape_markdown, marked_markdown
 from assistant.records import Answer, Citation, Passage
 from ingest.records import Chunk
 
@@ -72,21 +73,31 @@ def _chunk_fields(chunk: Chunk) -> dict[str, Any]:
 DOC_TYPE_LABELS = {"brief": "policy brief", "helpdesk": "helpdesk answer", "good_practice": "good practice"}
 
 
-def source_line(citation: Citation) -> str:
-    """'[n] Title — policy brief, p. 4, Section' for source lists."""
+def source_line(citation: Citation, *, markdown: bool = False) -> str:
+    """'[n] Title — policy brief, p. 4, Section' for source lists (``markdown``: the document's words inert)."""
     chunk = citation.chunk
+    shown = escape_markdown if markdown else str
     parts = [DOC_TYPE_LABELS.get(chunk.doc_type, chunk.doc_type)]
     if chunk.page is not None:
         parts.append(f"p. {chunk.page}")
     if chunk.section:
-        parts.append(chunk.section)
-    return f"[{citation.n}] {chunk.title} — {', '.join(parts)}"
+        parts.append(shown(chunk.section))
+    return f"[{citation.n}] {shown(chunk.title)} — {', '.join(parts)}"
+
+
+def quoted_source(citation: Citation) -> str:
+    """A Markdown source line with its quote below it."""
+    return f"{source_line(citation, markdown=True)}  \n  > {escape_markdown(citation.quote)}"
 
 
 def answer_to_markdown(answer: Answer) -> str:
     """The answer and its numbered sources, ready to paste."""
-    lines = [f"**Question:** {answer.question}", "", answer.text, ""]
+    lines = [f"**Question:** {escape_markdown(answer.question)}", "", _sentences_markdown(answer), ""]
     if answer.citations:
         lines += ["**Sources**", ""]
-        lines += [f"{source_line(c)}  \n  > {c.quote}" for c in answer.citations]
+        lines += [quoted_source(c) for c in answer.citations]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _sentences_markdown(answer: Answer) -> str:
+    return " ".join(marked_markdown(sentence) for sentence in answer.sentences)

@@ -130,7 +130,8 @@ class Handlers:
             raise gr.Error("Paste the helpdesk request first.")
         with user_errors():
             reply = compose_draft(self.require_assistant(), request.strip(), filters=make_filters(*filter_values))
-        return safe_markdown(reply.markdown), write_download(reply.markdown, "policydesk-draft-reply.md")
+        # Built with the documents' words escaped (assistant.markup), so it is shown as it is downloaded.
+        return reply.markdown, write_download(reply.markdown, "policydesk-draft-reply.md")
 
     def export(self, answers: Sequence[Answer] | None) -> str | None:
         """A Markdown file of the latest answer with its sources (for the download button)."""

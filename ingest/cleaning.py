@@ -21,7 +21,8 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re
 _BULLET = re.compile(r"^[▪•◦‣●■\-–*]\s*")
 _SENTENCE_END = re.compile(r"[.!?:;)\"”’]$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# A link or image keeps its text; its URL may hold balanced brackets ("…/Cluster_(economics)").
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 # A line repeated at the top or bottom of this share of pages is a running header/footer.

@@ -130,3 +130,13 @@ def test_markdown_links_and_list_items() -> None:
     document = Document("d", "T", "document", "d.md", "h", (Page(number=None, text=text),))
     (page,) = clean_document(document)
     assert page.text == "Intro with a link and bold.\n\n- first item\n\n- second item"
+
+
+def test_markdown_links_keep_their_text_whole_even_with_brackets_in_the_url() -> None:
+    """Bug: the cleaner cut a Markdown link at the first ")" of its URL, leaving "economics))" in the text, and an
+    image kept its "!"."""
+    from ingest.cleaning import _strip_markup
+
+    text = "See [the wiki](https://en.wikipedia.org/wiki/Cluster_(economics)) and ![logo](http://t.example/p.png)."
+
+    assert _strip_markup(text) == "See the wiki and logo."

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.drafting import compose_draft
+from assistant.markup import escape_markdown
 from assistant.records import Answer, AnswerSentence, Filters, Passage
 from tests.ui.conftest import FINANCE_QUESTION
 from tests.ui.fakes import abstention, chunk, cited_answer, verify_verbatim
@@ -55,7 +56,7 @@ def test_sections_follow_the_helpdesk_structure_with_one_source_list() -> None:
     assert draft.sections[0].text.endswith("[2]")
     # the re-cited source keeps its number; the new one continues the list
     assert draft.sections[1].text == (
-        f"- **{draft.citations[1].chunk.title}**: Tyrol gives vouchers to firms. [2]\n"
+        f"- **{escape_markdown(draft.citations[1].chunk.title)}**: Tyrol gives vouchers to firms. [2]\n"
         "- **Gdansk sprint**: Gdansk runs a design sprint. [3]"
     )
     assert draft.sections[2].text == "- **Riga mentors** (good practice) [4]"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.records import Citation
+import dataclasses
+
+from assistant.records import AnswerSentence, Citation
 from assistant.ui_render import (
     chat_markdown,
     citation_html,
@@ -94,3 +96,25 @@ def test_filter_options_come_from_the_index() -> None:
         "project": [],
         "theme": ["SMEs", "vouchers"],
     }
+
+
+def test_document_markdown_is_shown_as_text_in_markdown_exports() -> None:
+    """Bug: a title with ``![x](http://…)`` made every browser that showed a draft or an exported answer fetch the
+    URL (a tracking pixel), and a link in a document's text became a live link."""
+    from assistant.drafting import DraftReply, DraftSection
+    from assistant.export import answer_to_markdown
+    from assistant.markup import escape_markdown
+
+    hostile = "Voucher ![x](http://tracker.example/p.png) [click](https://evil.example) <b>x</b> www.evil.example"
+    answer = cited_answer()
+    answer = dataclasses.replace(
+        answer,
+        sentences=(AnswerSentence(hostile, (1,)),),
+        citations=(dataclasses.replace(answer.citations[0], quote=hostile, chunk=chunk(hostile, title=hostile)),),
+    )
+    draft = DraftReply(hostile, (DraftSection("Policy insights", "text"),), answer.citations)
+
+    for markdown in (answer_to_markdown(answer), draft.markdown):
+        assert "![x](" not in markdown and "[click](" not in markdown and "<b>" not in markdown
+        assert "http://" not in markdown and "https://" not in markdown and "www.evil" not in markdown
+    assert escape_markdown(hostile) in answer_to_markdown(answer)

@@ -1,0 +1,32 @@
+"""Document text shown as text in Markdown: titles, quotes and answer sentences come from documents, which are
+not ours to trust, so their Markdown syntax is neutralised wherever the app renders Markdown. Only the app's own
+markup (citation links, the PDF link, headings of a draft) stays live.
+
+An image in a title (``![x](http://…)``) would make every browser that shows it fetch the URL (a tracking pixel);
+a link in a PDF's text would become a live link in an answer. HTML is escaped too (``<`` and ``&``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.records import AnswerSentence
+
+# Backslash-escapable ASCII punctuation that starts Markdown syntax (CommonMark: any escaped punctuation renders
+# as itself, so escaping shows the text unchanged).
+_SYNTAX = re.compile(r"([\\`*_\[\]()#+!|~>])")
+_LINE_START = re.compile(r"^(\s*)(-|\d+\.)(\s)", re.MULTILINE)  # a list item or an ordered item at a line start
+_URL_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|www)(:|\.)")  # autolinked literals ("http://…", "www.…")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as inert Markdown: it renders as the same characters, with no link, image, emphasis or HTML."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    escaped = _SYNTAX.sub(r"\\\1", escaped)
+    escaped = _LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}{m.group(3)}", escaped)
+    return _URL_SCHEME.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
+
+
+def marked_markdown(sentence: AnswerSentence) -> str:
+    """An answer sentence as inert Markdown, followed by its citation markers (ours: kept as they are)."""
+    return " ".join([escape_markdown(sentence.text), *(f"[{n}]" for n in sentence.citations)])
