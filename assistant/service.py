@@ -98,7 +98,7 @@ class Assistant:
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
         self.extractive.structure = SectionIndex(self.store.all_chunks())
-        self.catalogue = CatalogueLister(self.store)
+        self.catalogue = CatalogueLister(self.store, self.extractive)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from assistant.records import Filters, Passage
 from assistant.writers.base import AbstentionReason, Claim, Draft, Writer, WriteRequest
 from assistant.writers.extractive.answer_types import DEMONYMS
-from assistant.writers.extractive.writer import SentenceSource, is_quotable
+from assistant.writers.extractive.writer import ExtractiveWriter, SentenceSource, is_quotable
 from ingest.chunking import NOT_STATED
 from ingest.records import IndexedDocument
 
@@ -55,11 +55,13 @@ class CatalogueLister(Writer):
 
     name = "catalogue"
 
-    def __init__(self, sentences: SentenceSource) -> None:
+    def __init__(self, sentences: SentenceSource, extractive: ExtractiveWriter) -> None:
         self.sentences = sentences
+        self.extractive = extractive
 
     def write(self, request: WriteRequest) -> Draft:
-        return list_records(request.passages, self.sentences)
+        gap = self.extractive.record_gap(request.question, request.context_names)
+        return gap or list_records(request.passages, self.sentences)
 
 
 def list_records(passages: Sequence[Passage], sentences: SentenceSource) -> Draft:

@@ -96,3 +96,26 @@ def test_a_german_question_is_not_refused_for_its_nouns(shipped: Assistant) -> N
     answer = shipped.ask("Was ist Santara Valley und wo liegt es?")
     assert not answer.abstained
     assert "Lithuania" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("Do you have any good practices on clusters from Greece or Cyprus?", "greece, cyprus"),
+        ("Which good practice came out of the CLIPPER project on maritime industries?", "clipper"),
+    ],
+)
+def test_a_request_for_records_no_record_holds_is_declined_by_name(shipped: Assistant, question, missing) -> None:
+    """Bug: asking for good practices from a country or project that no record has listed unrelated records
+    (C3-Saxony for "Greece or Cyprus"): the records' own fields and text are what such a request must match."""
+    answer = shipped.ask(question)
+
+    assert answer.abstained
+    assert answer.abstention_reason == f"no good practice in the documents mentions {missing}"
+
+
+def test_a_request_for_records_that_exist_is_still_answered(shipped: Assistant) -> None:
+    answer = shipped.ask("Which good practices come from Italian regions?")
+
+    assert not answer.abstained
+    assert any("Emilia-Romagna" in s.text or "NOI" in s.text for s in answer.sentences)

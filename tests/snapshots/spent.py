@@ -18,11 +18,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).with_name("spent_answers.jsonl")
 EVALS = REPO_ROOT / "evals"
 # Question sets nobody may run before they are scored once: never part of the snapshot.
-SEALED = ("questions_holdout20.jsonl", "questions_holdout21.jsonl", "questions_holdout22.jsonl")
+SEALED = ("questions_holdout23.jsonl", "questions_holdout24.jsonl")
 
 
 def spent_questions() -> Iterator[dict[str, Any]]:
-    """Every question of the spent sets (the dev/test set and holdouts 1-19), with the set it comes from."""
+    """Every question of the spent sets (the dev/test set and holdouts 1-22), with the set it comes from."""
     for path in sorted(EVALS.glob("questions*.jsonl")):
         if path.name in SEALED:
             continue

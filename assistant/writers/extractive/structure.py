@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.text import content_terms, stems
+from assistant.text import asked_names, asked_sentences, content_terms, stems
+from assistant.writers.extractive.answer_types import place_forms
 from ingest.chunking import NOT_STATED
 from ingest.records import Chunk
 
@@ -71,6 +72,32 @@ class SectionIndex:
             doc_chunks.sort(key=lambda c: (c.page or 0, c.start))
             self.lists += _heading_lists(doc_id, doc_chunks)
         self.chunks = by_doc  # each document's passages in reading order
+        # Every word the good-practice records use, in their text and fields: what a request for records can match.
+        self.record_vocabulary: frozenset[str] = frozenset(
+            term for chunk in all_records(by_doc) for term in content_terms(f"{chunk.text} {record_fields(chunk)}")
+        )
+        self.vocabulary = frozenset(
+            term for chunks in by_doc.values() for c in chunks for term in content_terms(c.text)
+        )
+
+    def unmatched_record_topic(self, question: str, context: Iterable[str] = ()) -> list[str]:
+        """The words of a request for good practices that no record uses ("… on a tourism cluster", "… from
+        Greece or Cyprus"): no record can answer it. Empty when the question does not ask for records, or when
+        the index holds none. The asker's own context ("Our port authority …", names in ``context``) is not
+        part of the request."""
+        if not self.record_vocabulary or not ASKS_FOR_RECORDS.search(question):
+            return []
+        own = {term for name in context for term in content_terms(name)} | RECORD_WORDS | PLACE_KINDS
+        asked = _record_request(asked_sentences(question))
+        unmatched = []
+        # Only names count ("Greece", "CLIPPER"): a lowercase word the records lack is as often how the question is
+        # put ("steering", "described") as what it asks for ("tourism"); measured on the spent questions.
+        for name in asked_names(asked):
+            forms = {name, *place_forms(name)}
+            terms = {t for form in forms for t in content_terms(form.replace("-", " "))} - own
+            if terms and not terms & self.record_vocabulary:
+                unmatched.append(name)
+        return list(dict.fromkeys(unmatched))
 
     def mentioning(self, doc_ids: Iterable[str], subject: Sequence[str]) -> list[Chunk]:
         """The passages of ``doc_ids`` whose text holds every term of ``subject`` (stems, in any form)."""
@@ -168,6 +195,28 @@ def _field(value: object) -> str:
     return "" if not text or text.lower() == NOT_STATED else text
 
 
+def _record_request(question: str) -> str:
+    """The part of ``question`` that asks for records: from the last request word before "good practice(s)" on
+    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …")."""
+    found = re.search(r"\bgood[- ]practices?\b", question, re.IGNORECASE)
+    if not found:
+        return question
+    starts = [m.start() for m in re.finditer(_REQUEST, question[: found.start()], re.IGNORECASE)]
+    return question[starts[-1] :] if starts else question
+
+
+def all_records(by_doc: dict[str, list[Chunk]]) -> list[Chunk]:
+    return [chunk for chunks in by_doc.values() for chunk in chunks if chunk.doc_type == GOOD_PRACTICE]
+
+
+def record_fields(chunk: Chunk) -> str:
+    """A record's title and field values as text (project, region, country, themes, organisation)."""
+    metadata = chunk.metadata or {}
+    values = [chunk.title, *(_field(metadata.get(name)) for name in ("project", "region", "country", "organisation"))]
+    themes = metadata.get("themes") or []
+    return " ".join([*values, *map(str, themes if isinstance(themes, list | tuple) else [themes])])
+
+
 def record_terms(chunk: Chunk) -> set[str]:
     """What a good-practice record is about: the stems of its title and themes."""
     themes = (chunk.metadata or {}).get("themes") or []
@@ -175,6 +224,13 @@ def record_terms(chunk: Chunk) -> set[str]:
     return set(content_terms(" ".join([chunk.title, *map(str, themes)])))
 
 
+GOOD_PRACTICE = "good_practice"
+# A question that asks for one or more good-practice records (the catalogue's pattern, with "is there" / "do you
+# have" and the singular: here it only decides whether the records must hold the question's names).
+_REQUEST = r"\b(?:which|what|list|any|is there|are there|show|name|do you have)\b"
+ASKS_FOR_RECORDS = re.compile(rf"{_REQUEST}.*\bgood[- ]practices?\b", re.IGNORECASE)
+# The words such a question uses to ask for records: not part of what the records must be about.
+RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
 # The kind of place a "which regions …" question asks for: not part of its topic.
 PLACE_KINDS = frozenset(
     stems(["region", "regions", "country", "countries", "city", "cities", "place", "places", "area", "areas"])

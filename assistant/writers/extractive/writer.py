@@ -127,6 +127,9 @@ class ExtractiveWriter(Writer):
         added names hold ("Lithuania" of the previous answer) still answers "and in which country is that?".
         ``context`` holds names of who asks ("Portugal" of "an agency in Portugal asks …"): not required.
         """
+        gap = self.record_gap(given or question, context)
+        if gap:
+            return gap
         top = list(passages[: self.settings.passages])
         candidates = self._score(question, query_vector, top)
         if not any(not c.is_item for c in candidates):
@@ -214,6 +217,15 @@ class ExtractiveWriter(Writer):
             if text:
                 claims.append(Claim.quoting(f"{record_label(chunk)}: {text}", chunk, text))
         return tuple(claims)
+
+    def record_gap(self, question: str, context: Sequence[str] = ()) -> Draft | None:
+        """An abstention for a request for good practices that names what no record holds, else None."""
+        unmatched = self.structure.unmatched_record_topic(question, context) if self.structure else []
+        if not unmatched:
+            return None
+        return Draft.declined(
+            AbstentionReason.NO_EVIDENCE, f"no good practice in the documents mentions {', '.join(unmatched)}"
+        )
 
     def best_sentences(
         self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
