@@ -197,6 +197,16 @@ def _draft_tab(handlers: Handlers, options: dict[str, list[str]], examples: list
     return filters
 
 
+# Sensible widths at 1400 px: the id and title take what the type, counts and date leave.
+DOCUMENT_WIDTHS: list[str | int] = ["22%", "38%", "12%", "7%", "7%", "14%"]
+UPLOAD_FIELDS = (
+    ("country", "Country", "e.g. Austria"),
+    ("region", "Region", "e.g. Tyrol"),
+    ("project", "Project", "e.g. ClusterGrowth"),
+    ("themes", "Themes (comma-separated)", "e.g. innovation vouchers, SMEs"),
+)
+
+
 def _markdown_of(path: str | None) -> str:
     """The draft's Markdown exactly as downloaded (the copy button copies it unescaped)."""
     return Path(path).read_text(encoding="utf-8") if path else ""
@@ -205,7 +215,12 @@ def _markdown_of(path: str | None) -> str:
 def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], list[Any]]:
     """The Documents tab; returns the components :meth:`Handlers.document_views` updates, and the change events."""
     table = gr.Dataframe(
-        documents_table(handlers.documents()), headers=DOCUMENT_HEADERS, interactive=False, elem_id="documents"
+        documents_table(handlers.documents()),
+        headers=DOCUMENT_HEADERS,
+        interactive=False,
+        elem_id="documents",
+        column_widths=DOCUMENT_WIDTHS,
+        wrap=True,
     )
     with gr.Row():
         with gr.Column():
@@ -215,6 +230,11 @@ def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], l
             )
             kinds = [(type_label(value), value) for value in UPLOAD_FOLDERS]
             upload_type = gr.Radio(kinds, value="brief", label="Document type")
+            with gr.Row():
+                fields = [
+                    gr.Textbox(label=label, elem_id=f"upload-{name}", placeholder=hint)
+                    for name, label, hint in UPLOAD_FIELDS
+                ]
             upload_run = gr.Button("Upload and index", variant="primary", elem_id="upload-run")
         with gr.Column():
             gr.Markdown("**Remove a document** from the index (an uploaded file is deleted too).")
@@ -223,7 +243,9 @@ def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], l
             remove_run = gr.Button("Remove", variant="stop", elem_id="remove-run")
     status = gr.Markdown(elem_id="documents-status")
     changes = [
-        upload_run.click(handlers.upload, [upload_file, upload_type], status, api_visibility="private"),
+        upload_run.click(
+            handlers.upload, [upload_file, upload_type, *fields], [status, upload_file], api_visibility="private"
+        ),
         remove_run.click(handlers.remove, [remove_choice, confirm], status, api_visibility="private"),
     ]
     return [table, remove_choice, confirm], changes

@@ -229,10 +229,15 @@ class Handlers:
         self,
         file: str | None,
         doc_type: str,
+        country: str,
+        region: str,
+        project: str,
+        themes: str,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio finds its progress bar by this default
-    ) -> str:
-        """Check, save and ingest an uploaded file (admin only); the chat sees it at once."""
+    ) -> tuple[str, None]:
+        """Check, save and ingest an uploaded file (admin only) with its country / region / project / themes
+        (comma-separated); the chat and its filters see it at once. Returns the status and a cleared file box."""
         self.require_admin(request)
         if not file:
             raise gr.Error("Choose a PDF or Markdown file first.")
@@ -244,12 +249,18 @@ class Handlers:
                 self.config,
                 assistant=self.assistant,
                 progress=lambda snapshot: progress(*progress_fraction(snapshot)),
+                metadata={
+                    "country": (country or "").strip(),
+                    "region": (region or "").strip(),
+                    "project": (project or "").strip(),
+                    "themes": [t.strip() for t in (themes or "").split(",") if t.strip()],
+                },
             )
             self.assistant = self.assistant or load_assistant(self.config)
         done = {"unchanged": "was already indexed (unchanged)", "updated": "was re-indexed"}
         message = f"{outcome.doc_id} {done.get(outcome.status, 'was added')}: {outcome.chunks} chunk(s)."
         gr.Info(html.escape(message))
-        return safe_markdown(message)
+        return safe_markdown(message), None
 
     def remove(self, doc_id: str | None, confirmed: bool, request: gr.Request) -> str:
         """Remove a document from the index (admin only, after confirming)."""
