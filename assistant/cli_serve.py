@@ -61,8 +61,8 @@ def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
     Set POLICYDESK_AUTH=user:password[,user2:pw2] (or POLICYDESK_AUTH_FILE) to require a login; the first
     user is the admin who may upload and remove documents.
     """
-    from assistant.ui import build_ui, launch_options
-    from assistant.ui_handlers import load_assistant
+    from assistant.ui import build_app, launch_options
+    from assistant.ui_handlers import Handlers, load_assistant
 
     config = load_config(overrides)
     users = parse_auth(os.environ)
@@ -72,10 +72,10 @@ def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
             f"Set {AUTH_ENV}=user:password to require one.",
             err=True,
         )
-    assistant = load_assistant(config)
-    app = build_ui(assistant, config, admin=users[0][0] if users else None)
+    handlers = Handlers(load_assistant(config), config, admin=users[0][0] if users else None)
+    app = build_app(handlers)
     click.echo(f"PolicyDesk at http://{host}:{port}  (Ctrl+C to stop)", err=True)
-    app.launch(server_name=host, server_port=port, auth=users or None, **launch_options(assistant))
+    app.launch(server_name=host, server_port=port, auth=users or None, **launch_options(handlers))
 
 
 @click.group("feedback")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+import yaml
 
 from assistant.service import Assistant
 from ingest.config import Config
@@ -22,6 +24,8 @@ from ingest.pipeline import FileOutcome, Progress, ingest
 from ingest.records import IndexedDocument
 
 logger = logging.getLogger(__name__)
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)  # as ingest.loading
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOADS = "uploads"
@@ -93,6 +97,32 @@ def save_upload(source: Path, doc_type: str, config: Config, *, name: str | None
     return target
 
 
+METADATA_FIELDS = ("country", "region", "project", "themes")
+
+
+def with_metadata(source: Path, metadata: Mapping[str, str | Sequence[str]], *, name: str | None = None) -> Path:
+    """``source`` with ``metadata`` (country / region / project / themes) set in its front matter, as a new file
+    next to it; ``source`` itself when nothing is set. Only Markdown and text files carry front matter."""
+    fields = {key: value for key, value in metadata.items() if key in METADATA_FIELDS and value}
+    if not fields:
+        return source
+    shown = name or source.name
+    if Path(shown).suffix.lower() in PDF_SUFFIXES:
+        raise DocumentError(shown, "is a PDF: country, region, project and themes can be set on Markdown or text only")
+    check_upload(source, shown)
+    text = source.read_bytes().decode("utf-8-sig")
+    front: dict[str, object] = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        loaded = yaml.safe_load(match.group(1))
+        front = dict(loaded) if isinstance(loaded, dict) else {}
+        text = text[match.end() :]
+    front.update({key: list(value) if key == "themes" else str(value) for key, value in fields.items()})
+    target = source.with_name(f".with-metadata-{source.name}")
+    target.write_text(f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False)}---\n{text}", "utf-8")
+    return target
+
+
 def add_document(
     source: Path,
     doc_type: str,
@@ -101,12 +131,16 @@ def add_document(
     assistant: Assistant | None = None,
     name: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    metadata: Mapping[str, str | Sequence[str]] | None = None,
 ) -> FileOutcome:
-    """Save an upload, ingest it incrementally and let ``assistant`` (if any) see it at once.
+    """Save an upload (with ``metadata`` written into its front matter, see :func:`with_metadata`), ingest it
+    incrementally and let ``assistant`` (if any) see it at once.
 
     A file that cannot be ingested is deleted again (an earlier upload of the same name is put back) and its
     reason raised as DocumentError. Returns the outcome: "added", "updated" or "unchanged".
     """
+    name = name or source.name
+    source = with_metadata(source, metadata or {}, name=name)
     target = upload_path(source, doc_type, config, name=name)
     previous = _set_aside(target)
     try:
@@ -179,6 +213,7 @@ def progress_fraction(snapshot: Progress) -> tuple[float, str]:
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "METADATA_FIELDS",
     "UPLOAD_FOLDERS",
     "add_document",
     "check_upload",
@@ -189,4 +224,5 @@ __all__ = [
     "save_upload",
     "upload_path",
     "uploads_dir",
+    "with_metadata",
 ]

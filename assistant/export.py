@@ -5,10 +5,11 @@ The JSON shape is a contract other tooling relies on: fields may be added, never
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.markup import escape_markdown, marked_markdown
-from assistant.records import Answer, Citation, Passage
+from assistant.records import Answer, AnswerSentence, Citation, NearestDocument, Passage
 from ingest.records import Chunk
 
 
@@ -101,3 +102,65 @@ def answer_to_markdown(answer: Answer) -> str:
 
 def _sentences_markdown(answer: Answer) -> str:
     return " ".join(marked_markdown(sentence) for sentence in answer.sentences)
+
+
+def conversation_to_markdown(answers: Sequence[Answer]) -> str:
+    """A whole conversation: every question and answer in order, each with its numbered sources."""
+    parts = ["# PolicyDesk conversation", ""]
+    for turn, answer in enumerate(answers, start=1):
+        parts += [f"## {turn}. {escape_markdown(answer.question)}", "", answer_to_markdown(answer).rstrip(), ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def answer_from_dict(data: Mapping[str, Any]) -> Answer:
+    """An Answer back from its :func:`answer_to_dict` object (a conversation kept in the browser).
+
+    What the contract does not carry comes back empty: chunk offsets and hashes, the passages' file paths.
+    """
+    citations = tuple(
+        Citation(int(c["n"]), _chunk(c), str(c.get("quote", "")), float(c.get("support", 1.0)))
+        for c in data.get("citations") or ()
+    )
+    retrieved = tuple(
+        Passage(_chunk(p), int(p.get("rank", 0)), float(p.get("score", 0.0))) for p in data.get("retrieved") or ()
+    )
+    nearest = tuple(
+        NearestDocument(str(d["doc_id"]), str(d["title"]), str(d["doc_type"]), d.get("page"), 0.0)
+        for d in data.get("nearest_documents") or ()
+    )
+    sentences = tuple(
+        AnswerSentence(str(s["text"]), tuple(int(n) for n in s.get("citations") or ()))
+        for s in data.get("sentences") or ()
+    )
+    return Answer(
+        question=str(data.get("question", "")),
+        sentences=sentences,
+        citations=citations,
+        abstained=bool(data.get("abstained")),
+        retrieved=retrieved,
+        timings_ms={str(k): float(v) for k, v in (data.get("timings_ms") or {}).items()},
+        nearest=nearest,
+        confidence=float(data.get("confidence") or 0.0),
+        abstention_reason=str(data.get("abstention_reason") or ""),
+        abstention_kind=str(data.get("abstention_kind") or ""),
+        writer=str(data.get("writer") or "extractive"),
+        notice=str(data.get("notice") or ""),
+        dropped=int(data.get("dropped_sentences") or 0),
+    )
+
+
+def _chunk(data: Mapping[str, Any]) -> Chunk:
+    text = str(data.get("text", ""))
+    return Chunk(
+        chunk_id=str(data["chunk_id"]),
+        doc_id=str(data["doc_id"]),
+        text=text,
+        page=data.get("page"),
+        section=data.get("section"),
+        start=0,
+        end=len(text),
+        title=str(data.get("title", "")),
+        doc_type=str(data.get("doc_type", "")),
+        source_path=str(data.get("source_path", "")),
+        content_hash="",
+    )

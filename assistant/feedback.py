@@ -1,6 +1,7 @@
 """Users' ratings of answers, stored durably next to the index and exported as evaluation questions.
 
-Each rating is one JSON line in ``<index_dir>/feedback.jsonl``, appended with flush + fsync so a crash never
+Each rating is one JSON line (the question, the answer's text and citations, the writer, the whole answer as
+``ask --json`` and the optional comment) in ``<index_dir>/feedback.jsonl``, appended with flush + fsync so a crash never
 loses an acknowledged rating. ``export_eval_questions`` turns them into lines the evaluation runner reads
 (``id``, ``question``, ``kind: "feedback"``); a thumbs-down becomes a case to fix.
 """
@@ -11,11 +12,12 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from assistant.export import answer_to_dict
 from assistant.records import Answer
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -33,6 +35,8 @@ class Feedback:
     comment: str
     time: str
     abstained: bool = False
+    writer: str = ""  # the writer that answered (extractive, openai, llamacpp); "" in lines from before it was kept
+    answer_json: dict[str, Any] = field(default_factory=dict)  # the answer as ``ask --json`` (answer_to_dict)
 
     @property
     def feedback_id(self) -> str:
@@ -61,6 +65,8 @@ def record_feedback(index_dir: Path, answer: Answer, *, rating: str | None, comm
         comment=(comment or "").strip(),
         time=datetime.now(UTC).isoformat(timespec="seconds"),
         abstained=answer.abstained,
+        writer=answer.writer,
+        answer_json=answer_to_dict(answer),
     )
     path = feedback_path(index_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +102,7 @@ def eval_question(feedback: Feedback) -> dict[str, Any]:
         "citations": list(feedback.citations),
         "comment": feedback.comment,
         "time": feedback.time,
+        "writer": feedback.writer,
     }
     if feedback.rating == "down":
         comment = f" Comment: {feedback.comment}" if feedback.comment else ""

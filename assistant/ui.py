@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
-from assistant.documents import (
-    MAX_UPLOAD_BYTES,
-    UPLOAD_FOLDERS,
-    may_manage,
-    uploads_dir,
-)
+from assistant.documents import MAX_UPLOAD_BYTES, UPLOAD_FOLDERS, may_manage
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer
 from assistant.service import Assistant
-from assistant.ui_handlers import Handlers, filter_choices
+from assistant.ui_files import document_route
+from assistant.ui_handlers import Handlers, draft_placeholder, filter_choices, saved_conversation
 from assistant.ui_render import (
     CSS,
     DOCUMENT_HEADERS,
     EMPTY_INDEX,
     FILTER_FIELDS,
+    HEAD,
     documents_table,
+    empty_state,
     filter_options,
     sources_panel,
     type_label,
@@ -37,15 +35,17 @@ from ingest.config import Config
 logger = logging.getLogger(__name__)
 
 
-def launch_options(assistant: Assistant | None) -> dict[str, Any]:
-    """``Blocks.launch`` keywords: our CSS, the upload limit, the indexed PDFs and the uploads folder (served)."""
-    pdfs = [str(Path(d.source_path).resolve()) for d in (assistant.documents() if assistant else [])]
-    uploads = [str(uploads_dir(assistant.config).resolve())] if assistant else []
+def launch_options(handlers: Handlers) -> dict[str, Any]:
+    """``Blocks.launch`` keywords: our CSS and script, the upload limit, and the PDF route (documents by id).
+
+    No folder is served as files: PDFs go through ``/document/<doc_id>``, which serves indexed PDFs only.
+    """
     return {
         "css": CSS,
+        "head": HEAD,
         "max_file_size": MAX_UPLOAD_BYTES,
-        "allowed_paths": [p for p in pdfs if p.lower().endswith(".pdf") and Path(p).is_file()] + uploads,
         "footer_links": ["api"],
+        "app_kwargs": {"routes": [document_route(handlers.documents)]},
     }
 
 
@@ -54,21 +54,27 @@ def build_ui(assistant: Assistant | None, config: Config, *, admin: str | None =
 
     ``admin`` names the user allowed to manage documents when a login is configured.
     """
-    handlers = Handlers(assistant, config, admin=admin)
+    return build_app(Handlers(assistant, config, admin=admin))
+
+
+def build_app(handlers: Handlers) -> gr.Blocks:
+    """The web app over ``handlers`` (launch it with :func:`launch_options` of the same handlers)."""
     options = filter_options(handlers.documents())
+    examples = handlers.example_questions()
     with gr.Blocks(title="PolicyDesk") as app:
         gr.Markdown("# PolicyDesk\nGrounded answers from policy briefs, helpdesk answers and good practices.")
-        if assistant is None:
+        if handlers.assistant is None:
             gr.Markdown(f"**{EMPTY_INDEX}**", elem_id="empty-index")
         with gr.Tab("Ask"):
-            chat_filters = _chat_tab(handlers, options)
+            chat_filters, restore = _chat_tab(handlers, options, examples)
         with gr.Tab("Draft helpdesk reply"):
-            draft_filters = _draft_tab(handlers, options)
-        with gr.Tab("Documents", visible=admin is None, elem_id="documents-tab") as tab:
+            draft_filters = _draft_tab(handlers, options, examples)
+        with gr.Tab("Documents", visible=handlers.admin is None, elem_id="documents-tab") as tab:
             views, changes = _documents_tab(handlers)
         views += [*chat_filters[1:], *draft_filters[1:]]  # the four dropdowns of each tab's filters
-        app.load(_show_documents(admin), None, tab, api_visibility="private")
+        app.load(_show_documents(handlers.admin), None, tab, api_visibility="private")
         app.load(handlers.document_views, None, views, api_visibility="private")  # other sessions' changes
+        app.load(*restore, api_visibility="private")  # the conversation kept in the browser
         for change in changes:
             change.then(handlers.document_views, None, views, api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", api_description="Answer one question with cited sources.")
@@ -82,41 +88,78 @@ def _show_documents(admin: str | None) -> Any:
     return show
 
 
-def _chat_tab(handlers: Handlers, options: dict[str, list[str]]) -> list[gr.components.Component]:
+def _chat_tab(
+    handlers: Handlers, options: dict[str, list[str]], examples: list[str]
+) -> tuple[list[gr.components.Component], tuple[Any, Any, Any]]:
+    """The Ask tab; returns its filter widgets and the (function, inputs, outputs) that restore a conversation."""
     answers = gr.State([])
+    target = gr.State({})
+    saved = gr.BrowserState(saved_conversation([], []), storage_key="policydesk-conversation")
     with gr.Row():
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chat", feedback_options=("Like", "Dislike"))
-            with gr.Row():
-                question = gr.Textbox(
-                    placeholder="Ask about cluster and innovation policy…",
-                    show_label=False,
-                    scale=5,
-                    elem_id="question",
-                    submit_btn="Ask",
-                )
+            chatbot = gr.Chatbot(
+                label="Conversation",
+                height=460,
+                elem_id="chat",
+                feedback_options=("Like", "Dislike"),
+                placeholder=empty_state(handlers.knowledge()),
+                examples=[{"text": question} for question in examples] or None,
+            )
+            with gr.Row(elem_classes=["pd-chips"], elem_id="filter-chips"):
+                chips = [
+                    gr.Button("", visible=False, size="sm", elem_classes=["pd-chip"], elem_id=f"chip-{name}")
+                    for name in ("type", *FILTER_FIELDS)
+                ]
+            question = gr.Textbox(
+                placeholder="Ask about cluster and innovation policy…",
+                show_label=False,
+                elem_id="question",
+                submit_btn="Ask",
+            )
             filters = _filter_widgets(options)
+            with gr.Group(visible=False, elem_id="feedback-form") as form:
+                form_title = gr.Markdown()
+                comment = gr.Textbox(label="Comment (optional)", elem_id="comment", lines=2)
+                with gr.Row():
+                    send = gr.Button("Send feedback", variant="primary", elem_id="feedback-send")
+                    cancel = gr.Button("Cancel", elem_id="feedback-cancel")
+            status = gr.Markdown(elem_id="feedback-status")
             with gr.Row():
-                comment = gr.Textbox(label="Comment on the latest answer (optional)", scale=4, elem_id="comment")
-                send = gr.Button("Send comment", scale=1)
-                download = gr.DownloadButton("Export answer (Markdown)", value=None, scale=1, elem_id="export")
-            status = gr.Markdown()
+                new_chat = gr.Button("New chat", elem_id="new-chat")
+                download = gr.DownloadButton(
+                    "Export conversation (Markdown)", value=None, elem_id="export", interactive=True
+                )
         with gr.Column(scale=2):
             sources = gr.HTML(sources_panel([]), label="Sources", elem_id="sources")
-    event = question.submit(
-        handlers.chat, [question, chatbot, answers, *filters], [chatbot, sources, answers, question], api_name="chat"
-    )
-    event.then(handlers.export, answers, download, api_visibility="private")
-    chatbot.like(_on_like(handlers), answers, status, api_visibility="private")
-    send.click(handlers.comment, [answers, comment], status, api_visibility="private")
-    return filters
+    chat_io = ([question, chatbot, answers, *filters], [chatbot, sources, answers, question])
+    asked = question.submit(handlers.chat, *chat_io, api_name="chat")
+    picked = chatbot.example_select(_example_text, None, question, api_visibility="private")
+    picked = picked.then(handlers.chat, *chat_io, api_visibility="private")
+    for event in (asked, picked):
+        event.then(handlers.after_turn, [chatbot, answers], [download, saved], api_visibility="private")
+    chatbot.like(_on_like(handlers), answers, [target, form, form_title], api_visibility="private")
+    send.click(handlers.send_feedback, [answers, target, comment], [status, form, comment], api_visibility="private")
+    cancel.click(lambda: gr.Group(visible=False), None, form, api_visibility="private")
+    emptied = [chatbot, sources, answers, download, saved, status, form]
+    new_chat.click(handlers.new_chat, None, emptied, api_visibility="private")
+    chatbot.clear(handlers.new_chat, None, emptied, api_visibility="private")  # the chat's own bin icon
+    gr.on([cast(Any, widget).change for widget in filters], handlers.chips, filters, chips, api_visibility="private")
+    for chip, widget in zip(chips, filters, strict=True):
+        cleared: list[str] | str = [] if widget is filters[0] else ""
+        chip.click(lambda value=cleared: value, None, widget, api_visibility="private")
+    return filters, (handlers.restore, saved, [chatbot, answers, sources, download])
+
+
+def _example_text(data: gr.SelectData) -> str:
+    value = data.value
+    return str(value.get("text", "") if isinstance(value, dict) else value)
 
 
 def _on_like(handlers: Handlers) -> Any:
-    def on_like(answers: list[Answer], data: gr.LikeData) -> str:
+    def on_like(answers: list[Answer], data: gr.LikeData) -> tuple[dict[str, Any], Any, str]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         liked = data.liked if isinstance(data.liked, bool) else None  # other feedback kinds carry no rating
-        return handlers.feedback(answers, index // 2, liked)
+        return handlers.rate(answers, index // 2, liked)
 
     return on_like
 
@@ -124,33 +167,60 @@ def _on_like(handlers: Handlers) -> Any:
 def _filter_widgets(options: dict[str, list[str]], *, with_types: bool = True) -> list[gr.components.Component]:
     with gr.Accordion("Filters", open=False):
         types = [(label, value) for value, label in DOC_TYPE_LABELS.items()]
-        doc_types = gr.CheckboxGroup(types, label="Document types", visible=with_types)
+        doc_types = gr.CheckboxGroup(types, label="Document types", visible=with_types, elem_classes=["filter-type"])
         with gr.Row():
             dropdowns = [
-                gr.Dropdown(filter_choices(options[name]), value="", label=name.capitalize()) for name in FILTER_FIELDS
+                gr.Dropdown(
+                    filter_choices(options[name]), value="", label=name.capitalize(), elem_classes=[f"filter-{name}"]
+                )
+                for name in FILTER_FIELDS
             ]
     return [doc_types, *dropdowns]
 
 
-def _draft_tab(handlers: Handlers, options: dict[str, list[str]]) -> list[gr.components.Component]:
+def _draft_tab(handlers: Handlers, options: dict[str, list[str]], examples: list[str]) -> list[gr.components.Component]:
     gr.Markdown(
         "For helpdesk staff: a reply structured like a real helpdesk answer — policy insights, relevant good "
         "practices, further resources — every statement cited, with one numbered source list."
     )
-    request = gr.Textbox(label="Request", lines=3, elem_id="draft-request", placeholder="Paste the request…")
+    request = gr.Textbox(label="Request", lines=3, elem_id="draft-request", placeholder=draft_placeholder(examples))
     filters = _filter_widgets(options, with_types=False)
     with gr.Row():
         run = gr.Button("Draft reply", variant="primary", elem_id="draft-run")
         download = gr.DownloadButton("Download as Markdown", value=None, elem_id="draft-download")
-    reply = gr.Markdown(buttons=["copy"], elem_id="draft-reply")
-    run.click(handlers.draft, [request, *filters], [reply, download], api_name="draft")
+    reply = gr.Markdown(elem_id="draft-reply")
+    with gr.Accordion("Markdown to paste", open=False):
+        source = gr.Textbox(show_label=False, lines=8, buttons=["copy"], elem_id="draft-markdown", interactive=False)
+    run.click(handlers.draft, [request, *filters], [reply, download], api_name="draft").then(
+        _markdown_of, download, source, api_visibility="private"
+    )
     return filters
+
+
+# Sensible widths at 1400 px: the id and title take what the type, counts and date leave.
+DOCUMENT_WIDTHS: list[str | int] = ["22%", "38%", "12%", "7%", "7%", "14%"]
+UPLOAD_FIELDS = (
+    ("country", "Country", "e.g. Austria"),
+    ("region", "Region", "e.g. Tyrol"),
+    ("project", "Project", "e.g. ClusterGrowth"),
+    ("themes", "Themes (comma-separated)", "e.g. innovation vouchers, SMEs"),
+)
+
+
+def _markdown_of(path: str | None) -> str:
+    """The draft's Markdown exactly as downloaded (the copy button copies it unescaped)."""
+    return Path(path).read_text(encoding="utf-8") if path else ""
 
 
 def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], list[Any]]:
     """The Documents tab; returns the components :meth:`Handlers.document_views` updates, and the change events."""
     table = gr.Dataframe(
-        documents_table(handlers.documents()), headers=DOCUMENT_HEADERS, interactive=False, elem_id="documents"
+        documents_table(handlers.documents()),
+        headers=DOCUMENT_HEADERS,
+        interactive=False,
+        elem_id="documents",
+        column_widths=DOCUMENT_WIDTHS,
+        wrap=True,
     )
     with gr.Row():
         with gr.Column():
@@ -160,6 +230,11 @@ def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], l
             )
             kinds = [(type_label(value), value) for value in UPLOAD_FOLDERS]
             upload_type = gr.Radio(kinds, value="brief", label="Document type")
+            with gr.Row():
+                fields = [
+                    gr.Textbox(label=label, elem_id=f"upload-{name}", placeholder=hint)
+                    for name, label, hint in UPLOAD_FIELDS
+                ]
             upload_run = gr.Button("Upload and index", variant="primary", elem_id="upload-run")
         with gr.Column():
             gr.Markdown("**Remove a document** from the index (an uploaded file is deleted too).")
@@ -168,7 +243,9 @@ def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], l
             remove_run = gr.Button("Remove", variant="stop", elem_id="remove-run")
     status = gr.Markdown(elem_id="documents-status")
     changes = [
-        upload_run.click(handlers.upload, [upload_file, upload_type], status, api_visibility="private"),
+        upload_run.click(
+            handlers.upload, [upload_file, upload_type, *fields], [status, upload_file], api_visibility="private"
+        ),
         remove_run.click(handlers.remove, [remove_choice, confirm], status, api_visibility="private"),
     ]
     return [table, remove_choice, confirm], changes

@@ -23,7 +23,8 @@ from assistant.documents import (
 )
 from assistant.documents import remove_document as remove_indexed
 from assistant.drafting import compose_draft
-from assistant.export import answer_to_dict, answer_to_markdown
+from assistant.examples import example_questions, knowledge_summary
+from assistant.export import answer_from_dict, answer_to_dict, answer_to_markdown, conversation_to_markdown
 from assistant.feedback import record_feedback
 from assistant.records import Answer, Filters
 from assistant.service import Assistant, Final, Interim
@@ -35,6 +36,7 @@ from assistant.ui_render import (
     filter_options,
     safe_markdown,
     sources_panel,
+    type_label,
 )
 from assistant.writers import EXTRACTIVE
 from ingest.config import Config
@@ -46,6 +48,7 @@ STREAM_DELAY_S = 0.03  # kept for callers that pass delay=; the chat now streams
 SEARCHING = "_Searching the documents…_"
 WRITING = "\n\n_Writing a fluent answer… (the answer above is the documents' own sentences)_"
 Messages = list[dict[str, Any]]
+Saved = dict[str, Any]  # the conversation kept in the browser: {"messages": [...], "answers": [ask --json, ...]}
 
 
 @contextlib.contextmanager
@@ -78,6 +81,16 @@ class Handlers:
         self.delay = delay
         self.admin = admin
 
+    def knowledge(self) -> str:
+        """One line on what the index holds (document counts by type, themes, countries)."""
+        return knowledge_summary(self.documents())
+
+    def example_questions(self, limit: int = 6) -> list[str]:
+        """Questions built from the indexed documents that the assistant answers (the chat's examples)."""
+        if self.assistant is None:
+            return []
+        return example_questions(self.assistant, self.documents(), self.assistant.store.all_chunks(), limit=limit)
+
     def require_assistant(self) -> Assistant:
         """The Assistant, or a user-facing error that says how to build the index."""
         if self.assistant is None:
@@ -106,14 +119,15 @@ class Handlers:
         shown = [*(messages or []), {"role": "user", "content": question.strip()}]
         yield [*shown, {"role": "assistant", "content": SEARCHING}], sources_panel(answers), answers, ""
         final: Answer | None = None
+        filters = make_filters(*filter_values)
         with user_errors():
-            for view, final in answer_views(assistant, question.strip(), make_filters(*filter_values), history, turn):
+            for view, final in answer_views(assistant, question.strip(), filters, history, turn):
                 yield [*shown, {"role": "assistant", "content": view}], sources_panel([*answers, final]), answers, ""
         if final is None:
             raise gr.Error("No answer came back; try again.")
         answers.append(final)
         yield (
-            [*shown, {"role": "assistant", "content": chat_markdown(final, turn)}],
+            [*shown, {"role": "assistant", "content": chat_markdown(final, turn, filters)}],
             sources_panel(answers),
             answers,
             "",
@@ -134,25 +148,74 @@ class Handlers:
         return reply.markdown, write_download(reply.markdown, "policydesk-draft-reply.md")
 
     def export(self, answers: Sequence[Answer] | None) -> str | None:
-        """A Markdown file of the latest answer with its sources (for the download button)."""
+        """A Markdown file of the whole conversation, every answer with its sources (for the download button)."""
         if not answers:
             return None
-        return write_download(answer_to_markdown(answers[-1]), "policydesk-answer.md")
+        return write_download(conversation_to_markdown(answers), "policydesk-conversation.md")
+
+    def after_turn(self, messages: Messages | None, answers: Sequence[Answer] | None) -> tuple[str | None, Saved]:
+        """After each answer: the conversation's export file, and the conversation to keep in the browser."""
+        return self.export(answers), saved_conversation(messages, answers)
+
+    def new_chat(self) -> tuple[Messages, str, list[Answer], None, Saved, str, Any]:
+        """An empty conversation: chat, sources, answers, export, the browser's copy, feedback status and form."""
+        return [], sources_panel([]), [], None, saved_conversation([], []), "", gr.Group(visible=False)
+
+    def restore(self, saved: Saved | None) -> tuple[Messages, list[Answer], str, str | None]:
+        """The conversation kept in the browser (after a page reload): chat, answers, sources and export file."""
+        try:
+            messages = list((saved or {}).get("messages") or [])
+            answers = [answer_from_dict(data) for data in (saved or {}).get("answers") or []]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            logger.warning("ignoring a conversation kept in the browser that cannot be read")
+            messages, answers = [], []
+        if len(messages) != 2 * len(answers):
+            messages, answers = [], []
+        return messages, answers, sources_panel(answers), self.export(answers)
+
+    def rate(self, answers: Sequence[Answer] | None, index: int, liked: bool | None) -> tuple[dict[str, Any], Any, str]:
+        """A thumbs click on answer ``index``: what to rate, and the feedback form (with a comment box) opened."""
+        if not answers or not 0 <= index < len(answers):
+            raise gr.Error("There is no answer to rate yet.")
+        rating = {True: "up", False: "down"}.get(liked) if liked is not None else None
+        mark = {"up": "👍", "down": "👎"}.get(rating or "", "comment")
+        title = f"**Feedback on answer {index + 1}** ({mark}): _{escape_markdown(answers[index].question)}_"
+        return {"index": index, "rating": rating}, gr.Group(visible=True), title
+
+    def send_feedback(
+        self, answers: Sequence[Answer] | None, target: dict[str, Any] | None, comment: str
+    ) -> tuple[str, Any, str]:
+        """Store the rating chosen with the thumbs and the optional comment as one record; say so."""
+        index = int((target or {}).get("index", -1))
+        rating = (target or {}).get("rating")
+        status = self.feedback(answers, index, {"up": True, "down": False}.get(rating or ""), comment)
+        return status, gr.Group(visible=False), ""
 
     def feedback(self, answers: Sequence[Answer] | None, index: int, liked: bool | None, comment: str = "") -> str:
-        """Store a thumbs up/down (and optional comment) for the answer at assistant-message ``index``."""
+        """Store a thumbs up/down (and optional comment) for answer number ``index`` (from 0)."""
         if not answers or not 0 <= index < len(answers):
             raise gr.Error("There is no answer to rate yet.")
         rating = {True: "up", False: "down"}.get(liked) if liked is not None else None
         with user_errors():
             record_feedback(self.config.index_dir, answers[index], rating=rating, comment=comment)
-        return "Thanks — your feedback was saved."
+        what = {"up": "👍", "down": "👎"}.get(rating or "", "comment")
+        extra = " with your comment" if rating and comment.strip() else ""
+        message = f"Thanks — your {what}{extra} on answer {index + 1} was saved."
+        gr.Info(message)
+        return message
 
     def comment(self, answers: Sequence[Answer] | None, text: str) -> str:
         """Store a comment (no rating) on the latest answer."""
         if not text or not text.strip():
             raise gr.Error("Write a comment first.")
         return self.feedback(answers, len(answers or []) - 1, None, text)
+
+    def chips(self, doc_types: Sequence[str] | None, *fields: str | None) -> list[Any]:
+        """The filter chips above the question box: one per active filter (type, country, …), the rest hidden."""
+        fields = (*fields, *[None] * (len(FILTER_FIELDS) - len(fields)))
+        labels = [f"type: {', '.join(type_label(t) for t in doc_types)}" if doc_types else ""]
+        labels += [f"{name}: {value}" if value else "" for name, value in zip(FILTER_FIELDS, fields, strict=True)]
+        return [gr.Button(value=f"{label}  ✕", visible=bool(label)) for label in labels]
 
     def require_admin(self, request: gr.Request | None) -> None:
         """Refuse document management to anyone but the admin (when a login is configured)."""
@@ -167,10 +230,15 @@ class Handlers:
         self,
         file: str | None,
         doc_type: str,
+        country: str,
+        region: str,
+        project: str,
+        themes: str,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio finds its progress bar by this default
-    ) -> str:
-        """Check, save and ingest an uploaded file (admin only); the chat sees it at once."""
+    ) -> tuple[str, None]:
+        """Check, save and ingest an uploaded file (admin only) with its country / region / project / themes
+        (comma-separated); the chat and its filters see it at once. Returns the status and a cleared file box."""
         self.require_admin(request)
         if not file:
             raise gr.Error("Choose a PDF or Markdown file first.")
@@ -182,12 +250,18 @@ class Handlers:
                 self.config,
                 assistant=self.assistant,
                 progress=lambda snapshot: progress(*progress_fraction(snapshot)),
+                metadata={
+                    "country": (country or "").strip(),
+                    "region": (region or "").strip(),
+                    "project": (project or "").strip(),
+                    "themes": [t.strip() for t in (themes or "").split(",") if t.strip()],
+                },
             )
             self.assistant = self.assistant or load_assistant(self.config)
         done = {"unchanged": "was already indexed (unchanged)", "updated": "was re-indexed"}
         message = f"{outcome.doc_id} {done.get(outcome.status, 'was added')}: {outcome.chunks} chunk(s)."
         gr.Info(html.escape(message))
-        return safe_markdown(message)
+        return safe_markdown(message), None
 
     def remove(self, doc_id: str | None, confirmed: bool, request: gr.Request) -> str:
         """Remove a document from the index (admin only, after confirming)."""
@@ -223,7 +297,7 @@ def answer_views(
         if isinstance(event, Interim):
             yield chat_markdown(event.answer, turn) + (WRITING if generative else ""), event.answer
         elif isinstance(event, Final):
-            yield chat_markdown(event.answer, turn), event.answer
+            yield chat_markdown(event.answer, turn, filters), event.answer
 
 
 def make_filters(
@@ -241,6 +315,24 @@ def make_filters(
 def filter_choices(values: Sequence[str]) -> list[tuple[str, str]]:
     """A filter dropdown's choices: "any" first, then the indexed values."""
     return [("any", ""), *[(value, value) for value in values]]
+
+
+def draft_placeholder(examples: Sequence[str]) -> str:
+    """The draft request box's placeholder: one or two of the example questions as requests."""
+    if not examples:
+        return "Paste the request…"
+    shown = " or ".join(f"“{question}”" for question in examples[:2])
+    return f"Paste the request, e.g. {shown}"
+
+
+def saved_conversation(messages: Messages | None, answers: Sequence[Answer] | None) -> Saved:
+    """The conversation as JSON for the browser's storage (answers as the ``ask --json`` contract)."""
+    return {"messages": list(messages or []), "answers": [answer_to_dict(a) for a in answers or ()]}
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally inside Markdown (markup and emphasis characters escaped)."""
+    return html.escape(text, quote=False).translate({ord(c): f"\\{c}" for c in "*_`[]#"})
 
 
 def write_download(text: str, name: str) -> str:

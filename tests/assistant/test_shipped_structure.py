@@ -119,3 +119,19 @@ def test_a_request_for_records_that_exist_is_still_answered(shipped: Assistant) 
 
     assert not answer.abstained
     assert any("Emilia-Romagna" in s.text or "NOI" in s.text for s in answer.sentences)
+
+
+def test_the_chat_examples_come_from_the_documents_and_are_answered(shipped: Assistant) -> None:
+    """The empty chat offers questions built from headings and good-practice titles, each one answered."""
+    from assistant.examples import example_questions, knowledge_summary
+
+    documents = shipped.documents()
+    examples = example_questions(shipped, documents, shipped.store.all_chunks())
+    assert 4 <= len(examples) <= 6, examples
+    assert "How can a region offer personalised support services?" in examples
+    titles = {d.title for d in documents if d.doc_type == "good_practice"}
+    assert any(q.removeprefix("What is ").removesuffix("?") in titles for q in examples), examples
+    assert not any(shipped.ask(q).abstained for q in examples)
+    summary = knowledge_summary(documents)
+    assert summary.startswith("I know 17 documents (1 policy brief, 15 good practices, 1 helpdesk answer).")
+    assert "innovation vouchers" in summary and "Lithuania" in summary and "not stated" not in summary

@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+LONG_WORD = "H2-" + "WELDINGPIPELINEHYDROGENNETWORKGRONINGEN" * 3  # one unbroken word wider than the panel
 HOSTILE_PAYLOAD = "<script>alert(1)</script> <img src=x onerror=\"document.title='pwned'\">"
 UI_CORPUS = {
     "helpdesk/cluster-finance.md": """\
@@ -59,6 +60,7 @@ themes: [skills]
 
 The hydrogen valley welding academy trains pipeline welders for hydrogen networks {HOSTILE_PAYLOAD} in six months.
 Graduates of the welding academy are hired by the regional grid operator.
+The course code is {LONG_WORD}.
 """,
 }
 FINANCE_QUESTION = "How do regions finance mature cluster organisations?"

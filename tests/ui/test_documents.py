@@ -17,6 +17,7 @@ from assistant.documents import (
     safe_file_name,
     save_upload,
     uploads_dir,
+    with_metadata,
 )
 from assistant.service import Assistant
 from assistant.ui import build_ui
@@ -113,7 +114,7 @@ def test_only_the_admin_manages_documents_when_a_login_is_configured(tmp_path: P
     handlers = Handlers(FakeAssistant(), Config(index_dir=tmp_path / "index"), admin="admin")  # type: ignore[arg-type]
     upload = _file(tmp_path, "x.md", "# X\n\ntext")
     with pytest.raises(gr.Error, match="Only the admin"):
-        handlers.upload(str(upload), "brief", _request("staff"))
+        handlers.upload(str(upload), "brief", "", "", "", "", _request("staff"))
     with pytest.raises(gr.Error, match="Only the admin"):
         handlers.remove("helpdesk/cluster-finance", True, _request(None))
     assert not uploads_dir(handlers.config).exists()
@@ -168,7 +169,9 @@ def test_upload_is_indexed_answerable_and_removable(live: Assistant, tmp_path: P
 
 def test_admin_uploads_a_pdf_through_the_handlers(live: Assistant, tmp_path: Path, pdf_writer) -> None:
     handlers = Handlers(live, live.config, admin="admin")
-    status = handlers.upload(str(pdf_writer(tmp_path / "in" / "clusters brief.pdf")), "brief", _request("admin"))
+    pdf = str(pdf_writer(tmp_path / "in" / "clusters brief.pdf"))
+    status, cleared = handlers.upload(pdf, "brief", "", "", "", "", _request("admin"))
+    assert cleared is None  # the file box empties after an upload
     assert "briefs/clusters brief was added" in status
     table, remove_choices, confirmed, *filters = handlers.document_views()
     assert [table[0][0], table[0][2], table[0][3]] == ["briefs/clusters brief", "policy brief", 3]
@@ -193,6 +196,22 @@ def test_a_file_that_fails_to_ingest_is_reported_and_not_kept(live: Assistant, t
 
 def test_the_first_upload_into_an_empty_index_starts_the_assistant(tmp_path: Path) -> None:
     handlers = Handlers(None, Config(index_dir=tmp_path / "index"))
-    handlers.upload(str(_file(tmp_path, "danube-batteries.md", BATTERY_NOTE)), "good_practice", _request(None))
+    note = str(_file(tmp_path, "danube-batteries.md", BATTERY_NOTE))
+    handlers.upload(note, "good_practice", " Hungary ", "Central Transdanubia", "", "batteries, skills", _request(None))
     assert handlers.assistant is not None
-    assert [d.doc_id for d in handlers.documents()] == ["good_practices/danube-batteries"]
+    [document] = handlers.documents()
+    assert document.doc_id == "good_practices/danube-batteries"
+    assert document.metadata["region"] == "Central Transdanubia"
+    assert document.metadata["themes"] == ("batteries", "skills")
+    assert document.metadata["country"] == "Hungary" and document.title == "Danube battery school"
+    *_, region, _, theme = handlers.document_views(filter_groups=1)[-3:]
+    assert ("Central Transdanubia", "Central Transdanubia") in region.choices and ("skills", "skills") in theme.choices
+
+
+def test_metadata_is_for_markdown_and_text_uploads(tmp_path: Path, pdf_writer) -> None:
+    pdf = pdf_writer(tmp_path / "brief.pdf")
+    assert with_metadata(pdf, {"country": ""}) == pdf  # nothing to set: the file as it is
+    with pytest.raises(DocumentError, match="can be set on Markdown or text only"):
+        with_metadata(pdf, {"country": "Austria"})
+    note = with_metadata(_file(tmp_path, "n.md", "Just text."), {"project": "X", "themes": ["a", "b"]})
+    assert note.read_text(encoding="utf-8") == "---\nproject: X\nthemes:\n- a\n- b\n---\nJust text."

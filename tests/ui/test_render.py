@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.records import AnswerSentence, Citation
+from assistant.records import AnswerSentence, Citation, Filters
 from assistant.ui_render import (
     chat_markdown,
     citation_html,
@@ -27,7 +27,7 @@ def test_markers_link_to_their_source_in_the_panel() -> None:
 def test_chat_text_shows_markup_as_text() -> None:
     text = chat_markdown(cited_answer(), 0)
     assert "<script>" not in text and "<img" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;script\\>alert\\(1\\)&lt;/script\\>" in text  # Markdown-escaped: renders as the same characters
 
 
 def test_answer_streams_sentence_by_sentence_and_ends_complete() -> None:
@@ -41,7 +41,7 @@ def test_abstention_is_plain_and_names_nearest_documents() -> None:
     text = chat_markdown(abstention(), 0)
     assert text.startswith("**The documents don't cover this.**")
     assert "- Santara Valley (good practice)" in text
-    assert "_Why: the documents found do not mention peru &lt;script&gt;" in text and "<script" not in text
+    assert "_Why: the documents found do not mention peru &lt;script\\>" in text and "<script" not in text
     panel = sources_panel([abstention()])
     assert "The documents don&#x27;t cover this." in panel and "Santara Valley" in panel
 
@@ -63,7 +63,8 @@ def test_source_card_has_title_type_page_section_and_a_pdf_link() -> None:
     assert "Policy Brief: Clusters" in card
     assert "policy brief · p. 4 · Policy recommendation 1" in card
     assert "<mark>small grants</mark>" in card
-    assert "/gradio_api/file=" in card and "clusters.pdf#page=4" in card
+    assert 'href="/document/brief/policy#page=4"' in card
+    assert "corpus/briefs" not in card and "clusters.pdf" not in card  # no server path in the page
 
 
 def test_hostile_titles_and_passages_render_inert() -> None:
@@ -73,8 +74,38 @@ def test_hostile_titles_and_passages_render_inert() -> None:
 
 
 def test_markdown_sources_get_no_pdf_link() -> None:
-    assert pdf_link("corpus/good_practices/a.md", None) is None
-    assert pdf_link("corpus/briefs/a.pdf", None).endswith("a.pdf")
+    assert pdf_link("good_practices/a", "corpus/good_practices/a.md", None) is None
+    assert pdf_link("briefs/a b", "/srv/corpus/briefs/a b.pdf", None) == "/document/briefs/a%20b"
+
+
+def test_two_citations_of_one_passage_are_one_card_with_both_quotes() -> None:
+    """Regression: two citations of the same passage showed the passage twice, as two cards."""
+    passage = chunk("Vouchers are small grants. They buy services from research centres. Firms like them.")
+    answer = dataclasses.replace(
+        cited_answer(),
+        sentences=(
+            AnswerSentence("Vouchers are small grants.", (1,)),
+            AnswerSentence("They buy services from research centres.", (2,)),
+        ),
+        citations=(
+            Citation(1, passage, "Vouchers are small grants."),
+            Citation(2, passage, "They buy services from research centres."),
+        ),
+    )
+    panel = sources_panel([answer])
+    assert panel.count('class="pd-source"') == 1 and 'data-numbers="1 2"' in panel
+    assert panel.count("<mark>") == 2 and "<b>[1]</b> <b>[2]</b>" in panel
+    assert chat_markdown(answer, 0).count("(#source-0-1)") == 2  # both markers reach the one card
+
+
+def test_overlapping_quotes_are_one_highlight() -> None:
+    assert highlight("abcdef", ["bcd", "cde"]) == "a<mark>bcde</mark>f"
+
+
+def test_an_abstention_under_a_filter_names_the_filter() -> None:
+    text = chat_markdown(abstention(), 0, Filters(("good_practice",), country="Austria"))
+    assert "active filters were searched (type: good practice; country: Austria)" in text
+    assert "filter" not in chat_markdown(abstention(), 0)
 
 
 def test_earlier_answers_fold_below_the_latest() -> None:
@@ -88,7 +119,11 @@ def test_filter_options_come_from_the_index() -> None:
         return IndexedDocument("d", "t", "good_practice", "p", "h", 1, 1, "2026-01-01T00:00:00", dict(metadata))
 
     options = filter_options(
-        [doc(country="Austria", region="Tyrol", themes=("SMEs", "vouchers")), doc(country="Latvia"), doc()]
+        [
+            doc(country="Austria", region="Tyrol", themes=("SMEs", "vouchers")),
+            doc(country="Latvia", region="not stated", project="Not stated"),
+            doc(),
+        ]
     )
     assert options == {
         "country": ["Austria", "Latvia"],

@@ -80,3 +80,29 @@ def test_chat_api_streams_a_cited_message(ui_server: str) -> None:
     text = "".join(part["text"] for part in reply["content"] if part["type"] == "text")
     assert reply["role"] == "assistant" and "(#source-0-1)" in text
     assert 'id="source-0-1"' in sources and "<mark>" in sources
+
+
+def test_pdfs_are_served_by_document_id_only(tmp_path, pdf_writer) -> None:
+    """Regression: the "open PDF" link showed the server's file path (/gradio_api/file=/home/…/brief.pdf)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from assistant.ui_files import document_route
+    from ingest.records import IndexedDocument
+
+    pdf = pdf_writer(tmp_path / "secret-folder" / "brief.pdf")
+    note = tmp_path / "note.md"
+    note.write_text("# Note", encoding="utf-8")
+    documents = [
+        IndexedDocument("briefs/brief", "Brief", "brief", str(pdf), "h", 1, 1, "2026-01-01T00:00:00", {}),
+        IndexedDocument("helpdesk/note", "Note", "helpdesk", str(note), "h", 1, 1, "2026-01-01T00:00:00", {}),
+    ]
+    app = FastAPI(routes=[document_route(lambda: documents)])
+    client = TestClient(app)
+    served = client.get("/document/briefs/brief")
+    assert served.status_code == 200 and served.content.startswith(b"%PDF-")
+    assert served.headers["content-type"] == "application/pdf" and "secret-folder" not in str(served.headers)
+    assert client.get("/document/helpdesk/note").status_code == 404  # not a PDF
+    assert client.get("/document/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    app.auth = {"admin": "pw"}  # type: ignore[attr-defined]  # a login configured: Gradio's cookie is needed
+    assert client.get("/document/briefs/brief").status_code == 401
