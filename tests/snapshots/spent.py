@@ -1,5 +1,8 @@
 """The answers of every spent question on the shipped corpus: what a refactor must not change.
 
+Each question is asked on its own, as written (a follow-up's earlier turns and a draft request's mode are not
+applied: the snapshot guards behaviour, the eval runner scores it).
+
 ``python -m tests.snapshots.spent`` (re)writes ``spent_answers.jsonl`` from the current code; ``test_spent_snapshot``
 compares the current code's answers with it. A deliberate change of the writer rewrites the file, and the diff
 is the change's effect on the spent questions, reviewed in the commit.
