@@ -8,11 +8,7 @@ from assistant.citations import MIN_SUPPORT, facts_of, supporting_span, verify_c
 from assistant.writers import Claim, Quote
 from ingest.records import Chunk
 from tests.assistant.conftest import FIGURE_SENTENCE, LIST_SENTENCE
-
-
-def chunk_with(store, sentence: str) -> Chunk:
-    (chunk,) = [c for c in store.all_chunks() if sentence in c.text]
-    return chunk
+from tests.assistant.test_citations import chunk_with
 
 
 @pytest.fixture(scope="module")
