@@ -137,10 +137,16 @@ def build_keyword_index(store: Store) -> KeywordIndex:
     (staging / STAMP_FILE).write_text(json.dumps(info), encoding="utf-8")
     # Swap directories so a reader never sees half an index.
     old = directory.with_name(directory.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if directory.exists():
-        directory.rename(old)
-    staging.rename(directory)
+    try:
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        staging.rename(directory)
+    except OSError as exc:  # another process (an app worker, an ingest) swapped its build in at the same moment
+        logger.info("keyword index at %s not replaced (%s); using this build in memory", directory, exc)
+        retriever = _bm25_class().from_persist_dir(str(staging), show_progress=False)
+        shutil.rmtree(staging, ignore_errors=True)
+        return KeywordIndex(retriever, len(chunks))
     shutil.rmtree(old, ignore_errors=True)
     retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
     return KeywordIndex(retriever, len(chunks))
