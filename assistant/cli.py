@@ -279,6 +279,11 @@ from assistant.cli_check import check_command  # noqa: E402
 cli.add_command(check_command)
 
 
+from assistant.cli_bench import bench_command  # noqa: E402
+
+cli.add_command(bench_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="policydesk")

@@ -196,3 +196,14 @@ def test_the_first_upload_into_an_empty_index_starts_the_assistant(tmp_path: Pat
     handlers.upload(str(_file(tmp_path, "danube-batteries.md", BATTERY_NOTE)), "good_practice", _request(None))
     assert handlers.assistant is not None
     assert [d.doc_id for d in handlers.documents()] == ["good_practices/danube-batteries"]
+
+
+def test_the_app_answers_several_requests_at_once(tmp_path: Path) -> None:
+    """Regression: Gradio's default concurrency limit is 1, so under 20 clients /chat waited ~6 s for the requests
+    before it and throughput stayed at one request's rate; the queue now works on ``CONCURRENCY`` at once."""
+    from assistant.ui import CONCURRENCY
+
+    app = build_ui(None, Config(index_dir=tmp_path / "index"))
+    assert CONCURRENCY > 1
+    assert app._queue.default_concurrency_limit == CONCURRENCY
+    assert build_ui(None, Config(index_dir=tmp_path / "index"), concurrency=3)._queue.default_concurrency_limit == 3
