@@ -99,7 +99,7 @@ class Assistant:
         self._rebuilding = threading.Lock()
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
-        self.extractive.structure = SectionIndex(self.store.all_chunks())
+        self.extractive.structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         self.catalogue = CatalogueLister(self.store)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
@@ -205,7 +205,7 @@ class Assistant:
         """The names of ``text`` that no indexed passage mentions (lower-cased): in a request's description of who
         asks ("an agency in Portugal asks …") they are context, not something the documents must contain."""
         structure = self.extractive.structure
-        mentioned = " ".join(plain(c.text) for chunks in structure.chunks.values() for c in chunks) if structure else ""
+        mentioned = structure.mentioned if structure else ""
         return tuple(name for name in dict.fromkeys(asked_names(text)) if plain(name) not in mentioned)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
@@ -239,7 +239,7 @@ class Assistant:
 
     def _rebuild(self, documents: dict[str, IndexedDocument]) -> None:
         keyword_index = load_keyword_index(self.store)
-        structure = SectionIndex(self.store.all_chunks())
+        structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         logger.info("registry changed: %d documents, keyword index of %d chunks", len(documents), keyword_index.size)
         self.retriever.keyword_index, self.extractive.structure = keyword_index, structure
         self.retriever.documents = documents

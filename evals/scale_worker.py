@@ -222,7 +222,7 @@ def _start_parts(assistant: Any) -> dict[str, float]:
     started = time.perf_counter()
     load_keyword_index(assistant.store)
     loaded = time.perf_counter()
-    SectionIndex(assistant.store.all_chunks())
+    SectionIndex(loading=assistant.store)
     built = time.perf_counter()
     assistant.store.documents()
     read = time.perf_counter()

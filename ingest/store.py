@@ -347,6 +347,21 @@ class Store:
         )
         return {c.chunk_id: c for c in chunks if committed.get(c.doc_id) == c.content_hash}
 
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The committed chunks of one document (the version of the reader's registry snapshot), unordered."""
+        content_hash = self._committed_hashes().get(doc_id)
+        if content_hash is None:
+            return []
+        found = read_all(
+            self._chunks,
+            where={"$and": [{"doc_id": doc_id}, {"content_hash": content_hash}]},
+            include=["metadatas", "documents"],
+        )
+        return [
+            _to_chunk(i, text, meta)
+            for i, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
+
     def next_chunk(self, chunk: Chunk) -> Chunk | None:
         """The chunk that follows ``chunk`` in its document (same indexed version), or None at the end."""
         found = read_all(

@@ -9,11 +9,15 @@ credit …"). A good-practice record is named by its fields (title, project, reg
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from assistant.text import content_terms, stems
+from assistant.text import content_terms, plain, stems
 from ingest.chunking import NOT_STATED
 from ingest.records import Chunk
 
@@ -60,17 +64,47 @@ class HeadingList:
 
 
 class SectionIndex:
-    """The heading lists of every indexed document, built once from all chunks (at Assistant start)."""
+    """The heading lists of indexed documents: of the given chunks, or (``loading``) of each document as a
+    question first retrieves it, so that starting or refreshing the Assistant reads no chunks at all."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk] = (), *, loading: DocumentChunks | None = None) -> None:
+        self._loading = loading
+        self._lock = threading.Lock()
+        self._documents: OrderedDict[str, _Document] = OrderedDict()
         by_doc: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        self.lists: list[HeadingList] = []
         for doc_id, doc_chunks in by_doc.items():
-            doc_chunks.sort(key=lambda c: (c.page or 0, c.start))
-            self.lists += _heading_lists(doc_id, doc_chunks)
-        self.chunks = by_doc  # each document's passages in reading order
+            self._documents[doc_id] = _document(doc_id, doc_chunks)
+
+    @property
+    def lists(self) -> list[HeadingList]:
+        """The heading lists of the documents held so far."""
+        return [heading_list for document in list(self._documents.values()) for heading_list in document.lists]
+
+    @functools.cached_property
+    def mentioned(self) -> str:
+        """Every passage's text, plain (lower-cased, normalised) and joined: built once, not per request."""
+        chunks = self._loading.all_chunks() if self._loading else self._held()
+        return " ".join(plain(c.text) for c in chunks)
+
+    def _held(self) -> list[Chunk]:
+        return [chunk for document in list(self._documents.values()) for chunk in document.chunks]
+
+    def chunks_of(self, doc_id: str) -> Sequence[Chunk]:
+        """A document's passages in reading order (read from the index the first time, when loading)."""
+        return self._of(doc_id).chunks
+
+    def _of(self, doc_id: str) -> _Document:
+        found = self._documents.get(doc_id)
+        if found is not None or self._loading is None:
+            return found or _EMPTY
+        document = _document(doc_id, list(self._loading.document_chunks(doc_id)))
+        with self._lock:
+            self._documents[doc_id] = document
+            while len(self._documents) > MAX_LOADED_DOCUMENTS:
+                self._documents.popitem(last=False)
+        return document
 
     def mentioning(self, doc_ids: Iterable[str], subject: Sequence[str]) -> list[Chunk]:
         """The passages of ``doc_ids`` whose text holds every term of ``subject`` (stems, in any form)."""
@@ -78,7 +112,7 @@ class SectionIndex:
         return [
             chunk
             for doc_id in dict.fromkeys(doc_ids)
-            for chunk in self.chunks.get(doc_id, ())
+            for chunk in self.chunks_of(doc_id)
             if wanted <= set(content_terms(chunk.text))
         ]
 
@@ -89,15 +123,38 @@ class SectionIndex:
         nothing else but the items' kind ("stages") or a count; the document's own title words may stand too.
         """
         asked = set(content_terms(question))
-        retrieved = set(doc_ids)
-        for heading_list in self.lists:
+        retrieved = list(dict.fromkeys(doc_ids))
+        for heading_list in (item for doc_id in retrieved for item in self._of(doc_id).lists):
             stem = heading_list.stem_terms
-            if heading_list.doc_id not in retrieved or not stem or not stem <= asked:
+            if not stem or not stem <= asked:
                 continue
             rest = asked - stem - _NUMBER_TERMS - set(content_terms(titles.get(heading_list.doc_id, "")))
             if not rest or (len(rest) == 1 and rest <= _KIND_TERMS):
                 return heading_list
         return None
+
+
+class DocumentChunks(Protocol):
+    """Where a lazy SectionIndex reads chunks (the store)."""
+
+    def document_chunks(self, doc_id: str) -> Sequence[Chunk]: ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+
+@dataclass(frozen=True)
+class _Document:
+    chunks: tuple[Chunk, ...]
+    lists: tuple[HeadingList, ...]
+
+
+_EMPTY = _Document((), ())
+MAX_LOADED_DOCUMENTS = 2048  # documents whose chunks a lazy SectionIndex keeps (least recently loaded go first)
+
+
+def _document(doc_id: str, chunks: list[Chunk]) -> _Document:
+    chunks.sort(key=lambda c: (c.page or 0, c.start))
+    return _Document(tuple(chunks), tuple(_heading_lists(doc_id, chunks)))
 
 
 def _heading_lists(doc_id: str, chunks: Sequence[Chunk]) -> list[HeadingList]:
