@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -46,6 +47,8 @@ class KeywordIndex:
         self._retriever = retriever
         self.size = size
         self._doc_ids = doc_ids
+        # The memory-mapped corpus reads a row by seek + readline on one shared mmap: one reader at a time.
+        self._lock = threading.Lock()
 
     def search(self, query: str, k: int, *, doc_ids: Iterable[str] | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` best-scoring chunks for ``query`` (BM25 scores), optionally within ``doc_ids``."""
@@ -68,17 +71,17 @@ class KeywordIndex:
             corpus_weight_mask=None if mask is None else mask.astype(int).tolist(),
             skip_stemming=False,
         )
-        return [
-            (node_to_chunk(hit.node), float(hit.score or 0.0))
-            for hit in retriever.retrieve(QueryBundle(query))
-            if (hit.score or 0) > 0
-        ]
+        with self._lock:
+            hits = retriever.retrieve(QueryBundle(query))
+        return [(node_to_chunk(hit.node), float(hit.score or 0.0)) for hit in hits if (hit.score or 0) > 0]
 
     def _mask(self, allowed: list[str]) -> np.ndarray:
         """1 for the corpus rows of the ``allowed`` documents (a numpy test, not a pass over the corpus)."""
         if self._doc_ids is None:  # an index persisted before doc_ids.npy: read them from the corpus once
             assert self._retriever is not None
-            self._doc_ids = np.asarray([str(entry.get("doc_id", "")) for entry in self._retriever.corpus or []])
+            corpus = self._retriever.corpus or []
+            with self._lock:
+                self._doc_ids = np.asarray([str(corpus[row].get("doc_id", "")) for row in range(len(corpus))])
         return np.isin(self._doc_ids, np.asarray(allowed))
 
 
