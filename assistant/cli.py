@@ -10,12 +10,16 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from ingest import Config, PolicyDeskError, Progress, ingest, open_store
-from ingest.errors import ConfigError
+from ingest.config import Config
+from ingest.errors import ConfigError, PolicyDeskError
+
+# The library is imported inside each command: `policydesk --help` must not load Chroma and llama-index (seconds).
+if TYPE_CHECKING:
+    from ingest.pipeline import Progress
 
 
 def index_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,6 +99,8 @@ def ingest_command(
     Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt). Exits with 1 if
     any file failed; the others are still indexed.
     """
+    from ingest.pipeline import ingest
+
     config = load_config(
         overrides | {"chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap, "max_file_mb": max_file_mb}
     )
@@ -110,6 +116,7 @@ def ingest_command(
 def stats_command(overrides: dict[str, Any]) -> None:
     """Show what is indexed: documents and chunks per type, where, and with which model."""
     from ingest.embedding import MODEL_NAME
+    from ingest.store import open_store
 
     config = load_config(overrides)
     documents = open_store(config).documents()
@@ -270,6 +277,11 @@ cli.add_command(eval_command)
 from assistant.cli_check import check_command  # noqa: E402
 
 cli.add_command(check_command)
+
+
+from assistant.cli_bench import bench_command  # noqa: E402
+
+cli.add_command(bench_command)
 
 
 def main() -> None:

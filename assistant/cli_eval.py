@@ -13,10 +13,11 @@ import click
 
 from assistant.cli import ProgressBars, index_options, load_config, writer_option
 from evals.output import default_out_dir, failed_thresholds, parse_threshold
-from evals.tables import HEADLINE_ROWS, text_table
 
 
 def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, float]]:
+    from evals.tables import HEADLINE_ROWS  # loads the baselines (Chroma, llama-index): not for --help
+
     try:
         return [parse_threshold(value, HEADLINE_ROWS) for value in values]
     except ValueError as exc:
@@ -70,6 +71,7 @@ def eval_command(
     Bad lines are reported by line number and skipped.
     """
     from evals.evaluate import EvalOptions, run_eval  # heavy (model, plots): only when evaluating
+    from evals.tables import text_table
 
     options = EvalOptions(questions_file, out or default_out_dir(), corpus, compare, baselines, limit)
     with ProgressBars() as ingest_bars, _QuestionBar() as question_bar:

@@ -53,15 +53,20 @@ def is_loopback(host: str) -> bool:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes the app).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    help="Requests answered at once; the others queue [default 8].",
+)
 @index_options
 @writer_option
-def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
+def serve_command(host: str, port: int, concurrency: int | None, overrides: dict[str, Any]) -> None:
     """Open the PolicyDesk web app (chat with cited answers, draft replies, documents) in a browser.
 
     Set POLICYDESK_AUTH=user:password[,user2:pw2] (or POLICYDESK_AUTH_FILE) to require a login; the first
     user is the admin who may upload and remove documents.
     """
-    from assistant.ui import build_app, launch_options
+    from assistant.ui import CONCURRENCY, build_app, launch_options
     from assistant.ui_handlers import Handlers, load_assistant
 
     config = load_config(overrides)
@@ -73,7 +78,7 @@ def serve_command(host: str, port: int, overrides: dict[str, Any]) -> None:
             err=True,
         )
     handlers = Handlers(load_assistant(config), config, admin=users[0][0] if users else None)
-    app = build_app(handlers)
+    app = build_app(handlers, concurrency=concurrency or CONCURRENCY)
     click.echo(f"PolicyDesk at http://{host}:{port}  (Ctrl+C to stop)", err=True)
     app.launch(server_name=host, server_port=port, auth=users or None, **launch_options(handlers))
 

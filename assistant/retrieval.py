@@ -48,7 +48,8 @@ class Retriever:
         self.keyword_index = keyword_index
         self.weights = weights or FusionWeights()
         self.candidates = candidates
-        self.documents: dict[str, IndexedDocument] = store.documents()
+        # The registry snapshot this retriever's keyword index was built for (the Assistant swaps both together).
+        self.documents: dict[str, IndexedDocument] = store.committed()
 
     def retrieve(
         self,

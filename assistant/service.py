@@ -7,6 +7,7 @@ itself is the writer's (``assistant.writers``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from assistant.writers.extractive.structure import SectionIndex
 from ingest.config import Config
 from ingest.errors import IndexNotFound
 from ingest.keyword_index import load_keyword_index
-from ingest.records import Chunk
+from ingest.records import Chunk, IndexedDocument
 from ingest.store import Store, open_store
 
 logger = logging.getLogger(__name__)
@@ -90,14 +91,15 @@ class Assistant:
 
         self.config = config
         self.store = store or open_store(config)
-        if not self.store.documents():
+        if not self.store.committed(max_age=0):
             raise IndexNotFound(
                 f"No documents in the index at {self.store.location} — run `policydesk ingest corpus/` first."
             )
         self.embedder = load_embedder(cache_dir=config.model_cache)
+        self._rebuilding = threading.Lock()
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
-        self.extractive.structure = SectionIndex(self.store.all_chunks())
+        self.extractive.structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         self.catalogue = CatalogueLister(self.store, self.extractive)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
@@ -147,6 +149,7 @@ class Assistant:
         """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
         verified sentence, and the final answer last."""
         started = time.perf_counter()
+        self.follow_registry()
         chosen = self._writer(writer)
         query = follow_up_query(question, history)
         query_vector = self.embedder.embed_query(query.retrieval)
@@ -202,7 +205,7 @@ class Assistant:
         """The names of ``text`` that no indexed passage mentions (lower-cased): in a request's description of who
         asks ("an agency in Portugal asks …") they are context, not something the documents must contain."""
         structure = self.extractive.structure
-        mentioned = " ".join(plain(c.text) for chunks in structure.chunks.values() for c in chunks) if structure else ""
+        mentioned = structure.mentioned if structure else ""
         return tuple(name for name in dict.fromkeys(asked_names(text)) if plain(name) not in mentioned)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
@@ -214,10 +217,32 @@ class Assistant:
         return sorted(self.retriever.documents.values(), key=lambda d: (d.doc_type, d.title))
 
     def refresh(self) -> None:
-        """See documents ingested or removed since this Assistant was built (the UI's documents tab)."""
-        self.retriever.documents = self.store.documents()
-        self.retriever.keyword_index = load_keyword_index(self.store)
-        self.extractive.structure = SectionIndex(self.store.all_chunks())
+        """See documents ingested or removed since this Assistant was built, now (the UI's documents tab)."""
+        with self._rebuilding:
+            self._rebuild(self.store.committed(max_age=0))
+
+    def follow_registry(self) -> None:
+        """Rebuild the keyword and structure indexes when the registry changed (an ingest here or in another
+        process): checked before every question, cheaply (``Store.committed``).
+
+        One request rebuilds while the others go on answering from the indexes they have; until the rebuild is
+        done, the keyword hits of replaced or removed documents are dropped, as the dense hits are.
+        """
+        if self.store.committed() is self.retriever.documents or not self._rebuilding.acquire(blocking=False):
+            return
+        try:
+            documents = self.store.committed()
+            if documents is not self.retriever.documents:
+                self._rebuild(documents)
+        finally:
+            self._rebuilding.release()
+
+    def _rebuild(self, documents: dict[str, IndexedDocument]) -> None:
+        keyword_index = load_keyword_index(self.store)
+        structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
+        logger.info("registry changed: %d documents, keyword index of %d chunks", len(documents), keyword_index.size)
+        self.retriever.keyword_index, self.extractive.structure = keyword_index, structure
+        self.retriever.documents = documents
 
 
 class _Run:

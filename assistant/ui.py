@@ -34,6 +34,11 @@ from ingest.config import Config
 
 logger = logging.getLogger(__name__)
 
+# Requests the app works on at once (Gradio's default is 1: every request waited for the one before). An answer is
+# short CPU work that releases the GIL in onnxruntime, Chroma and SQLite, so a few overlap well; far more than a
+# few per core only adds contention (measured with benchmarks/bench_load.py, README "Web app").
+CONCURRENCY = 8
+
 
 def launch_options(handlers: Handlers) -> dict[str, Any]:
     """``Blocks.launch`` keywords: our CSS and script, the upload limit, and the PDF route (documents by id).
@@ -49,15 +54,18 @@ def launch_options(handlers: Handlers) -> dict[str, Any]:
     }
 
 
-def build_ui(assistant: Assistant | None, config: Config, *, admin: str | None = None) -> gr.Blocks:
+def build_ui(
+    assistant: Assistant | None, config: Config, *, admin: str | None = None, concurrency: int = CONCURRENCY
+) -> gr.Blocks:
     """The PolicyDesk web app over ``assistant`` (``None`` when nothing is indexed yet).
 
-    ``admin`` names the user allowed to manage documents when a login is configured.
+    ``admin`` names the user allowed to manage documents when a login is configured; ``concurrency`` is how many
+    requests are worked on at once (the others wait in Gradio's queue).
     """
-    return build_app(Handlers(assistant, config, admin=admin))
+    return build_app(Handlers(assistant, config, admin=admin), concurrency=concurrency)
 
 
-def build_app(handlers: Handlers) -> gr.Blocks:
+def build_app(handlers: Handlers, *, concurrency: int = CONCURRENCY) -> gr.Blocks:
     """The web app over ``handlers`` (launch it with :func:`launch_options` of the same handlers)."""
     options = filter_options(handlers.documents())
     examples = handlers.example_questions()
@@ -78,7 +86,7 @@ def build_app(handlers: Handlers) -> gr.Blocks:
         for change in changes:
             change.then(handlers.document_views, None, views, api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", api_description="Answer one question with cited sources.")
-    return app
+    return app.queue(default_concurrency_limit=concurrency)
 
 
 def _show_documents(admin: str | None) -> Any:

@@ -13,13 +13,16 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ingest.records import Chunk, IndexedDocument
-from ingest.store import Store, chunk_to_node, doc_id_filter, node_to_chunk
+from ingest.store import Store, chunk_to_node, node_to_chunk
 
 # llama-index's BM25 retriever is imported where it is used: an ingest with nothing to do never loads it.
 if TYPE_CHECKING:
@@ -28,39 +31,58 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STAMP_FILE = "policydesk_stamp.json"
+DOC_IDS_FILE = "policydesk_doc_ids.npy"
+CORPUS_FILE = "corpus.jsonl"  # written by bm25s  # the document of each corpus row, in corpus order
 
 
 class KeywordIndex:
-    """BM25 with an English Snowball stemmer (bm25s + PyStemmer through llama-index's BM25Retriever)."""
+    """BM25 with an English Snowball stemmer (bm25s + PyStemmer through llama-index's BM25Retriever).
 
-    def __init__(self, retriever: BM25Retriever | None, size: int) -> None:
+    Loaded memory-mapped: the score matrix and the corpus stay on disk until a query touches them, so opening a
+    100k-chunk index takes a fraction of a second; ``doc_ids`` (one per corpus row, saved beside the index)
+    turns a document filter into a weight mask without decoding the corpus.
+    """
+
+    def __init__(self, retriever: BM25Retriever | None, size: int, doc_ids: np.ndarray | None = None) -> None:
         self._retriever = retriever
         self.size = size
+        self._doc_ids = doc_ids
+        # The memory-mapped corpus reads a row by seek + readline on one shared mmap: one reader at a time.
+        self._lock = threading.Lock()
 
     def search(self, query: str, k: int, *, doc_ids: Iterable[str] | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` best-scoring chunks for ``query`` (BM25 scores), optionally within ``doc_ids``."""
         if self._retriever is None or not query.strip():
             return []
-        filters = None
+        mask = None
         if doc_ids is not None:
             allowed = list(doc_ids)
             if not allowed:
                 return []
-            filters = doc_id_filter(allowed)
+            mask = self._mask(allowed)
+            if not mask.any():
+                return []
         from llama_index.core.schema import QueryBundle
 
         # A retriever per query: the mask and k are per-query state, and one shared object is not thread-safe.
         retriever = _bm25_class()(
             existing_bm25=self._retriever.bm25,
             similarity_top_k=min(k, self.size),
-            filters=filters,
+            corpus_weight_mask=None if mask is None else mask.astype(int).tolist(),
             skip_stemming=False,
         )
-        return [
-            (node_to_chunk(hit.node), float(hit.score or 0.0))
-            for hit in retriever.retrieve(QueryBundle(query))
-            if (hit.score or 0) > 0
-        ]
+        with self._lock:
+            hits = retriever.retrieve(QueryBundle(query))
+        return [(node_to_chunk(hit.node), float(hit.score or 0.0)) for hit in hits if (hit.score or 0) > 0]
+
+    def _mask(self, allowed: list[str]) -> np.ndarray:
+        """1 for the corpus rows of the ``allowed`` documents (a numpy test, not a pass over the corpus)."""
+        if self._doc_ids is None:  # an index persisted before doc_ids.npy: read them from the corpus once
+            assert self._retriever is not None
+            corpus = self._retriever.corpus or []
+            with self._lock:
+                self._doc_ids = np.asarray([str(corpus[row].get("doc_id", "")) for row in range(len(corpus))])
+        return np.isin(self._doc_ids, np.asarray(allowed))
 
 
 def registry_stamp(documents: Iterable[IndexedDocument]) -> str:
@@ -102,9 +124,10 @@ def load_keyword_index(store: Store, *, rebuild: bool = False) -> KeywordIndex:
     or the build read a different state than it stamped), or it holds another number of chunks than its stamp.
     """
     if not rebuild:
-        retriever = _load_current(keyword_index_dir(store), registry_stamp(store.documents().values()))
+        directory = keyword_index_dir(store)
+        retriever = _load_current(directory, registry_stamp(store.documents().values()))
         if retriever is not None:
-            return KeywordIndex(retriever, len(retriever.corpus or []))
+            return KeywordIndex(retriever, len(retriever.corpus or []), _read_doc_ids(directory))
     return build_keyword_index(store)
 
 
@@ -133,17 +156,26 @@ def build_keyword_index(store: Store) -> KeywordIndex:
     )
     counts = Counter(chunk.doc_id for chunk in chunks)
     versions = {doc_id: [doc.content_hash, counts[doc_id]] for doc_id, doc in sorted(documents.items())}
-    info = {"stamp": stamp, "chunks": len(chunks), "documents": versions}
+    # Loaded memory-mapped, the corpus is read lazily: its size tells a replaced or cut file at load time.
+    corpus_bytes = (staging / CORPUS_FILE).stat().st_size
+    info = {"stamp": stamp, "chunks": len(chunks), "documents": versions, "corpus_bytes": corpus_bytes}
     (staging / STAMP_FILE).write_text(json.dumps(info), encoding="utf-8")
+    np.save(staging / DOC_IDS_FILE, np.asarray([chunk.doc_id for chunk in chunks]))
     # Swap directories so a reader never sees half an index.
     old = directory.with_name(directory.name + ".old")
+    try:
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        staging.rename(directory)
+    except OSError as exc:  # another process (an app worker, an ingest) swapped its build in at the same moment
+        logger.info("keyword index at %s not replaced (%s); using this build in memory", directory, exc)
+        retriever = _bm25_class().from_persist_dir(str(staging), show_progress=False)  # no mmap: staging goes
+        shutil.rmtree(staging, ignore_errors=True)
+        return KeywordIndex(retriever, len(chunks), np.asarray([chunk.doc_id for chunk in chunks]))
     shutil.rmtree(old, ignore_errors=True)
-    if directory.exists():
-        directory.rename(old)
-    staging.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
-    retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
-    return KeywordIndex(retriever, len(chunks))
+    retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False, mmap=True)
+    return KeywordIndex(retriever, len(chunks), _read_doc_ids(directory))
 
 
 def persisted_chunks(store: Store) -> list[Chunk] | None:
@@ -163,14 +195,26 @@ def _load_current(directory: Path, expected: str) -> BM25Retriever | None:
     if info.get("stamp") != expected:
         return None
     try:
-        retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False)
+        retriever = _bm25_class().from_persist_dir(str(directory), show_progress=False, mmap=True)
     except (OSError, ValueError, KeyError) as exc:
         logger.warning("keyword index at %s unreadable (%s); rebuilding", directory, exc)
         return None
-    if len(retriever.corpus or []) != info.get("chunks"):
-        logger.warning("keyword index at %s holds another number of chunks than its stamp; rebuilding", directory)
+    if len(retriever.corpus or []) != info.get("chunks") or not _corpus_readable(directory, retriever, info):
+        logger.warning("keyword index at %s does not hold the chunks of its stamp; rebuilding", directory)
         return None
     return retriever
+
+
+def _corpus_readable(directory: Path, retriever: BM25Retriever, info: dict[str, Any]) -> bool:
+    """The corpus file is the one the stamp describes (its size) and its first and last rows decode."""
+    try:
+        recorded = info.get("corpus_bytes")  # None: persisted before it was recorded (the rows are still checked)
+        if recorded is not None and (directory / CORPUS_FILE).stat().st_size != recorded:
+            return False
+        corpus = retriever.corpus
+        return bool(corpus is not None and len(corpus) and corpus[0]["node_id"] and corpus[len(corpus) - 1]["node_id"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
 
 
 def _bm25_class() -> type[BM25Retriever]:
@@ -178,6 +222,13 @@ def _bm25_class() -> type[BM25Retriever]:
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s forces DEBUG on its logger when imported
     return BM25Retriever
+
+
+def _read_doc_ids(directory: Path) -> np.ndarray | None:
+    try:
+        return np.load(directory / DOC_IDS_FILE, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
 
 
 def read_stamp(directory: Path) -> dict[str, Any]:

@@ -152,6 +152,7 @@ def _update(
         outcomes += _ingest_pending(pending, config, store, embedder, notify)
     store.collect_garbage()
     ensure_keyword_index(store)  # rebuilds only when the registry changed
+    store.ensure_generation()  # an index from before registry generations gets one: readers may then cache
     return outcomes
 
 

@@ -116,3 +116,22 @@ def test_keyword_mode_honours_filters(shared_assistant) -> None:
 
     assert len({p.chunk.doc_id for p in unfiltered}) > 1
     assert {p.chunk.doc_id for p in filtered.retrieved} == {GREEN_DOC}
+
+
+def test_concurrent_questions_get_the_answers_they_get_one_at_a_time(shared_assistant) -> None:
+    """The web app answers several requests at once (Gradio's queue, ``CONCURRENCY``): one Assistant, its
+    Chroma client, embedder and keyword index shared by the threads must give each question its own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "How much is the Tyrol innovation voucher worth?",
+        "What are the stages of the Green Cluster Pathway?",
+        "How many projects did the Pomeranian seed fund finance?",
+        "Why does monitoring of innovation strategies matter?",
+    ] * 4
+    alone = {q: shared_assistant.ask(q) for q in dict.fromkeys(questions)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(shared_assistant.ask, questions))
+    for question, answer in zip(questions, together, strict=True):
+        assert answer.text == alone[question].text
+        assert [p.chunk.chunk_id for p in answer.retrieved] == [p.chunk.chunk_id for p in alone[question].retrieved]

@@ -117,3 +117,17 @@ def test_corrupt_index_files_are_rebuilt_on_load(indexed, name: str) -> None:
     index = load_keyword_index(indexed)
     assert index.size == len(indexed.all_chunks())
     assert index.search("membership fees", 1)[0][0].doc_id == "helpdesk/cluster-finance"
+
+
+def test_searches_from_many_threads_get_their_own_hits(indexed) -> None:
+    """The keyword index is memory-mapped, and bm25s reads a corpus row by seek + readline on one shared mmap, so
+    two threads could read each other's rows (the web app answers 8 requests at once); searches hold a lock. The
+    race needs a thread switch between the two calls: this test guards the threaded use, it rarely catches it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = load_keyword_index(indexed)
+    queries = ["membership fees", "innovation voucher", "design sprint", "cluster managers training"] * 25
+    alone = {q: [c.chunk_id for c, _ in index.search(q, 3)] for q in set(queries)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: [c.chunk_id for c, _ in index.search(q, 3)], queries))
+    assert together == [alone[q] for q in queries]

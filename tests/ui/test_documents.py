@@ -215,3 +215,14 @@ def test_metadata_is_for_markdown_and_text_uploads(tmp_path: Path, pdf_writer) -
         with_metadata(pdf, {"country": "Austria"})
     note = with_metadata(_file(tmp_path, "n.md", "Just text."), {"project": "X", "themes": ["a", "b"]})
     assert note.read_text(encoding="utf-8") == "---\nproject: X\nthemes:\n- a\n- b\n---\nJust text."
+
+
+def test_the_app_answers_several_requests_at_once(tmp_path: Path) -> None:
+    """Regression: Gradio's default concurrency limit is 1, so under 20 clients /chat waited ~6 s for the requests
+    before it and throughput stayed at one request's rate; the queue now works on ``CONCURRENCY`` at once."""
+    from assistant.ui import CONCURRENCY
+
+    app = build_ui(None, Config(index_dir=tmp_path / "index"))
+    assert CONCURRENCY > 1
+    assert app._queue.default_concurrency_limit == CONCURRENCY
+    assert build_ui(None, Config(index_dir=tmp_path / "index"), concurrency=3)._queue.default_concurrency_limit == 3

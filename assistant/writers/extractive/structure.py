@@ -9,11 +9,15 @@ credit …"). A good-practice record is named by its fields (title, project, reg
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from assistant.text import asked_names, asked_sentences, content_terms, stems
+from assistant.text import asked_names, asked_sentences, content_terms, plain, stems
 from assistant.writers.extractive.answer_types import place_forms
 from ingest.chunking import NOT_STATED
 from ingest.records import Chunk
@@ -61,37 +65,71 @@ class HeadingList:
 
 
 class SectionIndex:
-    """The heading lists of every indexed document, built once from all chunks (at Assistant start)."""
+    """The heading lists of indexed documents: of the given chunks, or (``loading``) of each document as a
+    question first retrieves it, so that starting or refreshing the Assistant reads no chunks at all."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk] = (), *, loading: DocumentChunks | None = None) -> None:
+        self._loading = loading
+        self._lock = threading.Lock()
+        self._documents: OrderedDict[str, _Document] = OrderedDict()
         by_doc: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        self.lists: list[HeadingList] = []
         for doc_id, doc_chunks in by_doc.items():
-            doc_chunks.sort(key=lambda c: (c.page or 0, c.start))
-            self.lists += _heading_lists(doc_id, doc_chunks)
-        self.chunks = by_doc  # each document's passages in reading order
-        # Every word the good-practice records use, in their text and fields: what a request for records can match.
-        self.record_vocabulary: frozenset[str] = frozenset(
-            term for chunk in all_records(by_doc) for term in content_terms(f"{chunk.text} {record_fields(chunk)}")
-        )
-        self.vocabulary = frozenset(
-            term for chunks in by_doc.values() for c in chunks for term in content_terms(c.text)
+            self._documents[doc_id] = _document(doc_id, doc_chunks)
+
+    @property
+    def lists(self) -> list[HeadingList]:
+        """The heading lists of the documents held so far."""
+        return [heading_list for document in list(self._documents.values()) for heading_list in document.lists]
+
+    @functools.cached_property
+    def mentioned(self) -> str:
+        """Every passage's text, plain (lower-cased, normalised) and joined: built once, not per request."""
+        chunks = self._loading.all_chunks() if self._loading else self._held()
+        return " ".join(plain(c.text) for c in chunks)
+
+    def _held(self) -> list[Chunk]:
+        return [chunk for document in list(self._documents.values()) for chunk in document.chunks]
+
+    def chunks_of(self, doc_id: str) -> Sequence[Chunk]:
+        """A document's passages in reading order (read from the index the first time, when loading)."""
+        return self._of(doc_id).chunks
+
+    def _of(self, doc_id: str) -> _Document:
+        found = self._documents.get(doc_id)
+        if found is not None or self._loading is None:
+            return found or _EMPTY
+        document = _document(doc_id, list(self._loading.document_chunks(doc_id)))
+        with self._lock:
+            self._documents[doc_id] = document
+            while len(self._documents) > MAX_LOADED_DOCUMENTS:
+                self._documents.popitem(last=False)
+        return document
+
+    @functools.cached_property
+    def record_vocabulary(self) -> frozenset[str]:
+        """Every word the good-practice records use, in their text and fields: what a request for records can
+        match. Read once, on the first such request."""
+        chunks = self._loading.all_chunks() if self._loading else self._held()
+        return frozenset(
+            term
+            for chunk in chunks
+            if chunk.doc_type == GOOD_PRACTICE
+            for term in content_terms(f"{chunk.text} {record_fields(chunk)}")
         )
 
     def unmatched_record_topic(self, question: str, context: Iterable[str] = ()) -> list[str]:
-        """The words of a request for good practices that no record uses ("… on a tourism cluster", "… from
-        Greece or Cyprus"): no record can answer it. Empty when the question does not ask for records, or when
-        the index holds none. The asker's own context ("Our port authority …", names in ``context``) is not
-        part of the request."""
-        if not self.record_vocabulary or not ASKS_FOR_RECORDS.search(question):
+        """The names in a request for good practices that no record holds ("… from Greece or Cyprus", "the
+        CLIPPER project"): no record can answer it. Empty when the question does not ask for records, or when the
+        index holds none. The asker's own context (names in ``context``) is not part of the request."""
+        if not ASKS_FOR_RECORDS.search(question) or not self.record_vocabulary:
             return []
         own = {term for name in context for term in content_terms(name)} | RECORD_WORDS | PLACE_KINDS
         asked = _record_request(asked_sentences(question))
         unmatched = []
-        # Only names count ("Greece", "CLIPPER"): a lowercase word the records lack is as often how the question is
-        # put ("steering", "described") as what it asks for ("tourism"); measured on the spent questions.
+        # Only names count: a lowercase word the records lack is as often how the question is put ("steering",
+        # "described") as what it asks for ("tourism"); measured on the spent questions.
         for name in asked_names(asked):
             forms = {name, *place_forms(name)}
             terms = {t for form in forms for t in content_terms(form.replace("-", " "))} - own
@@ -105,7 +143,7 @@ class SectionIndex:
         return [
             chunk
             for doc_id in dict.fromkeys(doc_ids)
-            for chunk in self.chunks.get(doc_id, ())
+            for chunk in self.chunks_of(doc_id)
             if wanted <= set(content_terms(chunk.text))
         ]
 
@@ -116,15 +154,38 @@ class SectionIndex:
         nothing else but the items' kind ("stages") or a count; the document's own title words may stand too.
         """
         asked = set(content_terms(question))
-        retrieved = set(doc_ids)
-        for heading_list in self.lists:
+        retrieved = list(dict.fromkeys(doc_ids))
+        for heading_list in (item for doc_id in retrieved for item in self._of(doc_id).lists):
             stem = heading_list.stem_terms
-            if heading_list.doc_id not in retrieved or not stem or not stem <= asked:
+            if not stem or not stem <= asked:
                 continue
             rest = asked - stem - _NUMBER_TERMS - set(content_terms(titles.get(heading_list.doc_id, "")))
             if not rest or (len(rest) == 1 and rest <= _KIND_TERMS):
                 return heading_list
         return None
+
+
+class DocumentChunks(Protocol):
+    """Where a lazy SectionIndex reads chunks (the store)."""
+
+    def document_chunks(self, doc_id: str) -> Sequence[Chunk]: ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+
+@dataclass(frozen=True)
+class _Document:
+    chunks: tuple[Chunk, ...]
+    lists: tuple[HeadingList, ...]
+
+
+_EMPTY = _Document((), ())
+MAX_LOADED_DOCUMENTS = 2048  # documents whose chunks a lazy SectionIndex keeps (least recently loaded go first)
+
+
+def _document(doc_id: str, chunks: list[Chunk]) -> _Document:
+    chunks.sort(key=lambda c: (c.page or 0, c.start))
+    return _Document(tuple(chunks), tuple(_heading_lists(doc_id, chunks)))
 
 
 def _heading_lists(doc_id: str, chunks: Sequence[Chunk]) -> list[HeadingList]:
@@ -203,10 +264,6 @@ def _record_request(question: str) -> str:
         return question
     starts = [m.start() for m in re.finditer(_REQUEST, question[: found.start()], re.IGNORECASE)]
     return question[starts[-1] :] if starts else question
-
-
-def all_records(by_doc: dict[str, list[Chunk]]) -> list[Chunk]:
-    return [chunk for chunks in by_doc.values() for chunk in chunks if chunk.doc_type == GOOD_PRACTICE]
 
 
 def record_fields(chunk: Chunk) -> str:
