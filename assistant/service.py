@@ -148,38 +148,41 @@ class Assistant:
     ) -> Iterator[AskEvent]:
         """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
         verified sentence, and the final answer last."""
-        started = time.perf_counter()
-        self.follow_registry()
-        chosen = self._writer(writer)
-        query = follow_up_query(question, history)
-        query_vector = self.embedder.embed_query(query.retrieval)
-        catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
-        passages = self.retriever.retrieve(
-            query.retrieval,
-            query_vector,
-            k=k or self.config.top_k,
-            filters=catalogue or filters,
-            mode=mode,
-            prefer=query.documents,
-        )
-        retrieved_at = time.perf_counter()
-        writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
-        request = WriteRequest(question, passages, writer_vector, tuple(history), query.writer, tuple(context_names))
-        run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
-        writer_used = self.catalogue if catalogue else chosen
-        generative = writer_used is self.writer and self.writer is not self.extractive
-        try:
-            yield from run.follow(writer_used, request, hold_unverified=generative)
-        except WriterUnavailable as exc:
-            logger.warning("%s; answering with the extractive writer", exc)
-            run.restart(notice=f"{exc}. This is the extractive answer instead.")
-            yield from run.follow(self.extractive, request)
-            return
-        if run.unverified:
-            # The writer answered, but none of its sentences is supported by what it cites: the documents' own
-            # sentences are the better answer than none.
-            run.restart(notice=UNVERIFIED_NOTICE)
-            yield from run.follow(self.extractive, request)
+        with self.store.reachable():  # a Chroma server that stops answering is said so, not a crash
+            started = time.perf_counter()
+            self.follow_registry()
+            chosen = self._writer(writer)
+            query = follow_up_query(question, history)
+            query_vector = self.embedder.embed_query(query.retrieval)
+            catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
+            passages = self.retriever.retrieve(
+                query.retrieval,
+                query_vector,
+                k=k or self.config.top_k,
+                filters=catalogue or filters,
+                mode=mode,
+                prefer=query.documents,
+            )
+            retrieved_at = time.perf_counter()
+            writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
+            request = WriteRequest(
+                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names)
+            )
+            run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
+            writer_used = self.catalogue if catalogue else chosen
+            generative = writer_used is self.writer and self.writer is not self.extractive
+            try:
+                yield from run.follow(writer_used, request, hold_unverified=generative)
+            except WriterUnavailable as exc:
+                logger.warning("%s; answering with the extractive writer", exc)
+                run.restart(notice=f"{exc}. This is the extractive answer instead.")
+                yield from run.follow(self.extractive, request)
+                return
+            if run.unverified:
+                # The writer answered, but none of its sentences is supported by what it cites: the documents' own
+                # sentences are the better answer than none.
+                run.restart(notice=UNVERIFIED_NOTICE)
+                yield from run.follow(self.extractive, request)
 
     def _writer(self, writer: str | Writer | None) -> Writer:
         if isinstance(writer, Writer):

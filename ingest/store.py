@@ -14,6 +14,7 @@ a second, without a restart.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
@@ -103,6 +105,20 @@ class Store:
         self._snapshot: _Snapshot | None = None
         self._checked_at = -math.inf
         self._garbage_marked = False
+
+    @contextlib.contextmanager
+    def reachable(self) -> Iterator[None]:
+        """A Chroma server that stops answering becomes a StoreError saying so (httpx is chromadb's HTTP client):
+        the app keeps running and answers again as soon as the server is back."""
+        try:
+            yield
+        except httpx.TransportError as exc:
+            if not self.config.chroma_url:
+                raise
+            raise StoreError(
+                f"The Chroma server at {self.config.chroma_url} does not answer ({type(exc).__name__}); "
+                "questions are answered again as soon as it is back."
+            ) from exc
 
     @functools.cached_property
     def vector_store(self) -> ChromaVectorStore:
