@@ -31,15 +31,13 @@ MIN_ITEMS = 2
 _NUMBER_TERMS = frozenset(stems(["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]))
 # Words for the items of a list, when the heading's stem does not name them ("the stages of the life cycle").
 _KIND_TERMS = frozenset(stems(["stages", "steps", "phases", "parts", "elements", "components", "items"]))
-# A definition: "X is defined as", "X are …", "X is a/an/the …", "X refers to", "X means".
+# How an English sentence defines its subject: "X is defined as / understood as …", "X refers to", "X means", or
+# "X is/are" + a noun phrase — not a passive or progressive verb ("… are used", "… is growing") or "not"/"also".
 _COPULA = re.compile(
-    r"^\s*(?:is|are)\s+(?:defined as|understood as|a|an|the|small|large|\w+ly)\b|^\s*(?:refers? to|means?)\b"
+    r"^\s*(?:is|are)\s+(?:defined|understood)\s+as\b|^\s*(?:refers?\s+to|means?)\b"
+    r"|^\s*(?:is|are)\s+(?!\w+ed\b|\w+ing\b|not\b|also\b|often\b|only\b)\w"
 )
-_DEFINITION_QUESTION = re.compile(
-    r"^\s*(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<subject>[^?,;]+?)\s*\??\s*$"
-    r"|^\s*(?:define|what does)\s+(?:an?\s+|the\s+)?(?P<other>[^?,;]+?)(?:\s+mean)?\s*\??\s*$",
-    re.IGNORECASE,
-)
+MAX_SUBJECT_TERMS = 3  # "innovation vouchers", "cluster organisation": what a defining sentence opens with
 _PRONOUN_START = re.compile(r"^\s*(?:It|They|This|These|Its|Their)\b")
 
 
@@ -217,12 +215,12 @@ def _holder(heading: str, chunk: Chunk, chunks: Sequence[Chunk]) -> Chunk | None
 
 
 def definition_subject(question: str) -> list[str] | None:
-    """The stemmed content terms of what a "what is / what are X" question asks to define, or None."""
-    match = _DEFINITION_QUESTION.match(question)
-    if not match:
-        return None
-    terms = content_terms(match.group("subject") or match.group("other") or "")
-    return terms or None
+    """The stemmed topic words of the asked sentence when they are few enough to be a subject a sentence can
+    define ("What is an innovation voucher?", "Tell me what a cluster organisation is", "Was ist Santara Valley?"
+    alike), or None. No question wording is matched: a sentence that opens with exactly these words and a defining
+    copula is preferred, whatever the question's phrasing."""
+    terms = list(dict.fromkeys(content_terms(asked_sentences(question))))
+    return terms if 0 < len(terms) <= MAX_SUBJECT_TERMS else None
 
 
 def defines(sentence: str, subject: Sequence[str]) -> bool:
