@@ -121,10 +121,10 @@ class SectionIndex:
         """The names in a request for good practices that no record holds ("… from Greece or Cyprus", "the
         CLIPPER project"): no record can answer it. Empty when the question does not ask for records, or when the
         index holds none. The asker's own context (names in ``context``) is not part of the request."""
-        if not ASKS_FOR_RECORDS.search(question) or not self.record_vocabulary:
+        asked = _record_request(asked_sentences(question))
+        if not asked or not self.record_vocabulary:
             return []
         own = {term for name in context for term in content_terms(name)} | RECORD_WORDS | PLACE_KINDS
-        asked = _record_request(asked_sentences(question))
         unmatched = []
         # Only names count: a lowercase word the records lack is as often how the question is put ("steering",
         # "described") as what it asks for ("tourism"); measured on the spent questions.
@@ -255,13 +255,14 @@ def _field(value: object) -> str:
 
 
 def _record_request(question: str) -> str:
-    """The part of ``question`` that asks for records: from the last request word before "good practice(s)" on
-    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …")."""
-    found = re.search(r"\bgood[- ]practices?\b", question, re.IGNORECASE)
+    """The clause of ``question`` that names good practices, from the last clause break before the name on
+    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …");
+    "" when it names none."""
+    found = RECORD_NOUN.search(question)
     if not found:
-        return question
-    starts = [m.start() for m in re.finditer(_REQUEST, question[: found.start()], re.IGNORECASE)]
-    return question[starts[-1] :] if starts else question
+        return ""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(question[: found.start()])]
+    return question[breaks[-1] :] if breaks else question
 
 
 def record_fields(chunk: Chunk) -> str:
@@ -280,10 +281,10 @@ def record_terms(chunk: Chunk) -> set[str]:
 
 
 GOOD_PRACTICE = "good_practice"
-# A question that asks for one or more good-practice records (the catalogue's pattern, with "is there" / "do you
-# have" and the singular: here it only decides whether the records must hold the question's names).
-_REQUEST = r"\b(?:which|what|list|any|is there|are there|show|name|do you have)\b"
-ASKS_FOR_RECORDS = re.compile(rf"{_REQUEST}.*\bgood[- ]practices?\b", re.IGNORECASE)
+# A good-practice record is named by its document type ("good practice"): a question that names it asks about
+# records, and its clause with that name is what the records must hold. No request wording is matched.
+RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;:]|\band\b", re.IGNORECASE)
 # The words such a question uses to ask for records: not part of what the records must be about.
 RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
 # The kind of place a "which regions …" question asks for: not part of its topic.
