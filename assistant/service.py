@@ -27,6 +27,7 @@ from assistant.writers import (
     Draft,
     DraftDone,
     ExtractiveWriter,
+    Provisional,
     TextDelta,
     Writer,
     WriteRequest,
@@ -283,6 +284,10 @@ class _Run:
         for event in writer.stream(request):
             if isinstance(event, TextDelta):
                 yield Writing(event.text)
+            elif isinstance(event, Provisional):
+                stand_in = verify_claims(event.draft.claims, self._lookup)[0]
+                if stand_in:
+                    yield Interim(self._answer(EXTRACTIVE, None, stand_in))
             elif isinstance(event, ClaimReady):
                 if self._check(event.claim):
                     yield Interim(self._answer(writer.name, None))
@@ -306,9 +311,11 @@ class _Run:
             self._indexed.update(self.assistant.store.get_chunks(wanted))
         return self._indexed
 
-    def _answer(self, writer: str, draft: Draft | None) -> Answer:
-        """The answer from the claims verified so far; ``draft`` is the writer's last word (None while writing)."""
-        abstained = draft is not None and (draft.abstained or not self.verified)
+    def _answer(self, writer: str, draft: Draft | None, claims: Sequence[Claim] | None = None) -> Answer:
+        """The answer from the claims verified so far (or ``claims``, a stand-in); ``draft`` is the writer's last
+        word (None while writing)."""
+        claims = self.verified if claims is None else claims
+        abstained = draft is not None and (draft.abstained or not claims)
         kind, reason = "", ""
         if abstained and draft is not None:
             kind = draft.abstention.reason if draft.abstention else AbstentionReason.UNVERIFIED
@@ -319,7 +326,7 @@ class _Run:
             text = abstention_text(self.question, self.passages, self.filters)
             sentences, citations = (AnswerSentence(text),), ()
         else:
-            numbered, citations = number_citations(self.verified)
+            numbered, citations = number_citations(claims)
             sentences = tuple(AnswerSentence(text, numbers) for text, numbers in numbered)
         finished = time.perf_counter()
         return Answer(

@@ -288,11 +288,9 @@ class Handlers:
 def answer_views(
     assistant: Assistant, question: str, filters: Filters | None, history: Sequence[Turn], turn: int
 ) -> Iterator[tuple[str, Answer]]:
-    """(chat Markdown, the answer it shows) as the answer is written, ending with the final answer."""
+    """(chat Markdown, the answer it shows) as the answer is written, ending with the final answer; with a
+    generative writer, its extractive stand-in first, then its verified sentences, each with the "writing" note."""
     generative = assistant.writer.name != EXTRACTIVE
-    if generative:
-        quick = assistant.ask(question, filters=filters, history=history, writer=EXTRACTIVE)
-        yield chat_markdown(quick, turn) + WRITING, quick
     for event in assistant.stream(question, filters=filters, history=history):
         if isinstance(event, Interim):
             yield chat_markdown(event.answer, turn) + (WRITING if generative else ""), event.answer

@@ -77,8 +77,10 @@ def ask_timed(assistant: Assistant, question: dict[str, Any], writer: str | None
     started = time.perf_counter()
     first: float | None = None
     answer = None
+    name = writer or assistant.writer.name
     for event in assistant.stream(str(question["question"]), history=history, writer=writer):
-        if isinstance(event, Interim) and first is None:
+        # The first verified sentence of this writer (a generative writer's extractive stand-in does not count).
+        if isinstance(event, Interim) and first is None and event.answer.writer == name:
             first = time.perf_counter() - started
         if isinstance(event, Final):
             answer = event.answer

@@ -146,7 +146,15 @@ class DraftDone:
     draft: Draft
 
 
-WriterEvent = TextDelta | ClaimReady | DraftDone
+@dataclass(frozen=True)
+class Provisional:
+    """A draft to show while the real one is written (the generative writer's extractive lead): verified and shown
+    by the faces as a stand-in, never part of the final answer."""
+
+    draft: Draft
+
+
+WriterEvent = TextDelta | ClaimReady | Provisional | DraftDone
 
 
 class Writer:

@@ -20,6 +20,7 @@ from assistant.writers.base import (
     ClaimReady,
     Draft,
     DraftDone,
+    Provisional,
     Quote,
     TextDelta,
     Writer,
@@ -81,6 +82,7 @@ class GenerativeWriter(Writer):
         if lead.abstained:
             yield DraftDone(lead)  # the passages cannot answer: no model call
             return
+        yield Provisional(lead)  # the documents' own sentences, shown while the model writes
         evidence = self.evidence(request, lead)
         messages = self.messages(request, evidence)
         claims: list[Claim] = []

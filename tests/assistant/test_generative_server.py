@@ -52,6 +52,10 @@ def test_the_openai_writer_streams_and_shows_only_verified_sentences(assistant_c
     assert any(isinstance(e, Writing) for e in events)  # the model's text arrived as it was written
     kinds = [type(e) for e in events]
     assert kinds.index(Writing) < len(kinds) - 1
+    # Before the model writes, the extractive answer stands in (the same the extractive writer gives on its own).
+    (stand_in,) = [e.answer for e in events[: kinds.index(Writing)] if isinstance(e, Interim)]
+    assert stand_in.writer == "extractive"
+    assert stand_in.text == assistant.ask(QUESTION, writer="extractive").text
     assert_every_sentence_verified(assistant, answer)
     if answer.writer == "openai":
         assert answer.notice == ""
