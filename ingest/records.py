@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DOC_TYPES = ("brief", "helpdesk", "good_practice", "document")
+GOOD_PRACTICE = "good_practice"  # the doc type of good-practice records, whose fields answer catalogue questions
 
 # Good-practice fields copied from front matter into every chunk's metadata (and usable as filters).
 GOOD_PRACTICE_FIELDS = ("project", "region", "country", "themes", "organisation", "source")

@@ -16,9 +16,8 @@ from assistant.writers.base import AbstentionReason, Claim, Draft, Writer, Write
 from assistant.writers.extractive.answer_types import DEMONYMS
 from assistant.writers.extractive.writer import ExtractiveWriter, SentenceSource, is_quotable
 from ingest.chunking import NOT_STATED
-from ingest.records import IndexedDocument
+from ingest.records import GOOD_PRACTICE, IndexedDocument
 
-GOOD_PRACTICE = "good_practice"
 # Record field -> the Filters field that matches it.
 CATALOGUE_FIELDS = {"country": "country", "region": "region", "project": "project", "themes": "theme"}
 MAX_LISTED = 6

@@ -20,7 +20,7 @@ from typing import Protocol
 from assistant.text import asked_names, asked_sentences, content_terms, plain, stems
 from assistant.writers.extractive.answer_types import place_forms
 from ingest.chunking import NOT_STATED
-from ingest.records import Chunk
+from ingest.records import GOOD_PRACTICE, Chunk
 
 # "Policy recommendation 3. To offer …" -> ("Policy recommendation", "To offer …"); "Box 6. …" -> ("Box", …).
 _NUMBERED = re.compile(r"^(?P<stem>\D*?\S)\s+\d{1,2}[.)]\s+(?P<item>\S.*)$")
@@ -280,7 +280,6 @@ def record_terms(chunk: Chunk) -> set[str]:
     return set(content_terms(" ".join([chunk.title, *map(str, themes)])))
 
 
-GOOD_PRACTICE = "good_practice"
 # A good-practice record is named by its document type ("good practice"): a question that names it asks about
 # records, and its clause with that name is what the records must hold. No request wording is matched.
 RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)

@@ -38,15 +38,14 @@ from assistant.writers.extractive.structure import (
     starts_with_pronoun,
 )
 from ingest.chunking import context_header
-from ingest.records import Chunk, Sentence
+from ingest.records import GOOD_PRACTICE, Chunk, Sentence
 
 LEAD_IN_WORDS = 12
 MAX_LIST_PASSAGES = 3  # a list is followed into at most two further passages
 HEAD_WORDS = 10  # "• Reorganisation of cluster supply chain networks: …" has a head of 6 words
 ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
 ENUMERATION_ITEM_WORDS = 4
-NOVEL_SHARE = 0.5
-GOOD_PRACTICE = "good_practice"  # an elaborating sentence must bring at least this share of new content words
+NOVEL_SHARE = 0.5  # an elaborating sentence must bring at least this share of new content words
 
 
 class SentenceSource(Protocol):
