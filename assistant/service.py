@@ -17,7 +17,7 @@ from assistant.conversation import Turn, follow_up_query
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
-from assistant.text import asked_names, plain, question_topic
+from assistant.text import asked_names, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -36,7 +36,7 @@ from assistant.writers import (
     catalogue_filters,
     make_writer,
 )
-from assistant.writers.extractive.structure import SectionIndex
+from assistant.writers.extractive.structure import SectionIndex, record_request
 from ingest.config import Config
 from ingest.errors import IndexNotFound
 from ingest.keyword_index import load_keyword_index
@@ -206,11 +206,13 @@ class Assistant:
         return catalogue_filters(question, self.retriever.documents.values())
 
     def unknown_names(self, text: str) -> tuple[str, ...]:
-        """The names of ``text`` that no indexed passage mentions (lower-cased): in a request's description of who
-        asks ("an agency in Portugal asks …") they are context, not something the documents must contain."""
-        structure = self.extractive.structure
-        mentioned = structure.mentioned if structure else ""
-        return tuple(name for name in dict.fromkeys(asked_names(text)) if plain(name) not in mentioned)
+        """The names of a request ``text`` that are context, not something the documents must contain
+        (lower-cased): every name outside the clause that asks for good practices. "The Czech Ministry of
+        Industry and Trade asks how to …", "A cluster manager in Greece asks whether there are good practices on
+        vouchers": who asks and from where; "… good practices from Cyprus" keeps Cyprus, which the records must
+        hold."""
+        requested = set(asked_names(record_request(text)))
+        return tuple(name for name in dict.fromkeys(asked_names(text)) if name not in requested)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         """The claims whose citations pass verification against the index (every writer's last step)."""

@@ -66,6 +66,33 @@ def test_a_draft_for_an_agency_in_portugal_fills_both_sections(shipped: Assistan
     assert sources.startswith("- [1] ")
 
 
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "The Czech Ministry of Industry and Trade asks us how to set up monitoring and evaluation for its national "
+        "cluster programme: what should the indicators cover? Please draft a reply.",
+        "A cluster manager in Greece asks whether there are good practices on using innovation vouchers in cluster "
+        "policy. Please draft a reply.",
+    ],
+)
+def test_a_draft_does_not_require_the_names_of_who_asks(shipped: Assistant, request_text: str) -> None:
+    """Bug: "Trade" (of the ministry's name) and "Greece" (where the asker works) were required of the documents,
+    so both sections of these drafts were "not covered"; only a name inside the request for good practices is."""
+    draft = compose_draft(shipped, request_text)
+
+    assert [s.abstained for s in draft.sections[:2]] == [False, False]
+
+
+def test_a_draft_asking_for_good_practices_from_a_country_no_record_holds_declines_that_section(
+    shipped: Assistant,
+) -> None:
+    draft = compose_draft(
+        shipped, "A ministry in Portugal asks whether there are good practices on clusters from Cyprus. Draft a reply."
+    )
+
+    assert draft.sections[1].abstained
+
+
 def test_a_follow_up_finds_the_country_of_the_cited_record(shipped: Assistant) -> None:
     """Bug: "and in which country is that?" after a Santara Valley answer was "not covered", although the cited
     record says Lithuania."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.text import asked_names, asked_sentences, content_terms, plain, stems
+from assistant.text import asked_names, asked_sentences, content_terms, stems
 from assistant.writers.extractive.answer_types import place_forms
 from ingest.chunking import NOT_STATED
 from ingest.records import GOOD_PRACTICE, Chunk
@@ -81,12 +81,6 @@ class SectionIndex:
         """The heading lists of the documents held so far."""
         return [heading_list for document in list(self._documents.values()) for heading_list in document.lists]
 
-    @functools.cached_property
-    def mentioned(self) -> str:
-        """Every passage's text, plain (lower-cased, normalised) and joined: built once, not per request."""
-        chunks = self._loading.all_chunks() if self._loading else self._held()
-        return " ".join(plain(c.text) for c in chunks)
-
     def _held(self) -> list[Chunk]:
         return [chunk for document in list(self._documents.values()) for chunk in document.chunks]
 
@@ -121,7 +115,7 @@ class SectionIndex:
         """The names in a request for good practices that no record holds ("… from Greece or Cyprus", "the
         CLIPPER project"): no record can answer it. Empty when the question does not ask for records, or when the
         index holds none. The asker's own context (names in ``context``) is not part of the request."""
-        asked = _record_request(asked_sentences(question))
+        asked = record_request(asked_sentences(question))
         if not asked or not self.record_vocabulary:
             return []
         own = {term for name in context for term in content_terms(name)} | RECORD_WORDS | PLACE_KINDS
@@ -254,9 +248,10 @@ def _field(value: object) -> str:
     return "" if not text or text.lower() == NOT_STATED else text
 
 
-def _record_request(question: str) -> str:
+def record_request(question: str) -> str:
     """The clause of ``question`` that names good practices, from the last clause break before the name on
-    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …");
+    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …";
+    "A cluster manager in Greece asks whether there are good practices on …" -> "there are good practices on …");
     "" when it names none."""
     found = RECORD_NOUN.search(question)
     if not found:
@@ -283,7 +278,8 @@ def record_terms(chunk: Chunk) -> set[str]:
 # A good-practice record is named by its document type ("good practice"): a question that names it asks about
 # records, and its clause with that name is what the records must hold. No request wording is matched.
 RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[,;:]|\band\b", re.IGNORECASE)
+# Punctuation, "and", and the conjunctions that open a subordinate clause: grammar, not request wordings.
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|whether|if|that)\b", re.IGNORECASE)
 # The words such a question uses to ask for records: not part of what the records must be about.
 RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
 # The kind of place a "which regions …" question asks for: not part of its topic.
