@@ -99,19 +99,34 @@ def _spans(text: str, chunk_tokens: int, chunk_overlap: int) -> list[tuple[int, 
 
 def _splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
     from llama_index.core.node_parser import SentenceSplitter  # imported late: a no-op ingest never needs it
+    from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer_internal
 
     return SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=min(chunk_overlap, chunk_tokens // 2),
         tokenizer=_count_tokens_encoder(),
         paragraph_separator="\n\n",
+        # Chunks end where sentences end, by the same punkt (and abbreviations) as the sentences inside them.
+        chunking_tokenizer_fn=lambda text: split_by_sentence_tokenizer_internal(text, _punkt()),
     )
 
 
-def _punkt() -> PunktSentenceTokenizer:
-    from llama_index.core.utils import globals_helper  # punkt from llama-index's bundled nltk data
+# Abbreviations punkt must not end a sentence at (lower-case, without the final period). llama-index's punkt is
+# untrained and knows none, so "(e.g. universities and research institutes, …)" was cut after "e.g." and the
+# sentence's facts were lost to the answer.
+ABBREVIATIONS = frozenset(
+    """e.g i.e etc cf vs approx incl excl ca al no nr art fig figs p pp vol ed eds dr mr mrs ms prof st dept govt inc
+    ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec""".split()  # noqa: SIM905 - a word list
+)
 
-    return globals_helper.punkt_tokenizer
+
+@functools.cache
+def _punkt() -> PunktSentenceTokenizer:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    parameters = PunktParameters()
+    parameters.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(parameters)
 
 
 @functools.cache

@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
 # Bump when what is embedded or indexed per chunk changes (2: good-practice fields in the context header;
-# 3: a wrapped line after a heading is no longer taken for a heading).
-INDEX_FORMAT = 3
+# 3: a wrapped line after a heading is no longer taken for a heading; 4: sentences are not cut after "e.g.").
+INDEX_FORMAT = 4
 STATUSES = ("added", "updated", "unchanged", "removed", "failed")
 
 

@@ -130,3 +130,22 @@ def test_sentence_offsets_slice_the_chunk_text(corpus: Path, embedder) -> None:
         assert starts == sorted(starts)
     texts = [s.text for s in split_sentences(chunks[0])]
     assert "Cluster managers in the pilot regions spent €60,000 on joint training for their members." in texts
+
+
+ABBREVIATED = (
+    "Cluster governance represents the interests of its stakeholders (e.g. universities, large companies and SMEs, "
+    "i.e. the whole regional ecosystem). "
+)
+
+
+def test_sentences_and_chunks_do_not_end_at_an_abbreviation(embedder) -> None:
+    """Bug: llama-index's untrained punkt ended sentences (and chunks) after "e.g.", so the stakeholders the
+    sentence lists were cut off from it and lost to the answer."""
+    text = " ".join(f"Sentence {n} is about something else entirely, in the region." for n in range(40)) + " "
+    document = Document("d", "T", "brief", "d.txt", "h", (Page(number=None, text=(text + ABBREVIATED) * 3),))
+    _, chunks = _split(document, embedder, chunk_tokens=60, chunk_overlap=10)
+    sentences = [s.text for c in chunks for s in split_sentences(c)]
+
+    assert ABBREVIATED.strip() in sentences
+    assert not any(s.endswith(("e.g.", "i.e.")) for s in sentences)
+    assert not any(c.text.rstrip().endswith(("e.g.", "i.e.")) for c in chunks)
