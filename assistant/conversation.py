@@ -8,12 +8,20 @@ from dataclasses import dataclass
 
 from assistant.records import Answer
 from assistant.text import proper_terms, words
+from ingest.records import Chunk
 
 _LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
 # Pronouns that point back; "that"/"this" only when they end the question ("who ran that?"), since inside a
 # question they are mostly relative ("the tools that clusters use").
 _POINTER = re.compile(
     r"\b(?:it|its|they|them|their|there|those|he|she|his|her)\b|\b(?:that|this)\s*[?.!]?\s*$", re.IGNORECASE
+)
+# "the third one", "the second", "the last of them": an ordinal standing for a noun, so it counts the previous
+# answer's items; "the first recommendation" names its own noun and is a question of its own.
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_ORDINAL_REFERENCE = re.compile(
+    rf"\bthe\s+({'|'.join(_ORDINALS)}|last)(?:\s+(?:one|item|of\s+them|of\s+those)\b|\s*(?=[?.!,;:]|$))",
+    re.IGNORECASE,
 )
 _EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
@@ -26,11 +34,29 @@ class Turn:
     question: str
     answer: str
     cited: tuple[str, ...] = ()  # doc ids of the answer's citations, in citation order
+    items: tuple[Item, ...] = ()  # what the answer enumerated, in order: "the second one" of a follow-up
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
         """The turn an answer makes in a conversation."""
-        return cls(answer.question, answer.text, tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations)))
+        documents = {c.n: c.chunk for c in answer.citations}
+        items = tuple(
+            Item(s.text, documents[s.citations[0]].doc_id)
+            for s in answer.sentences
+            if s.item and s.citations and s.citations[0] in documents
+        )
+        if not items:  # an answer that lists nothing: its cited documents are what it named, in order
+            items = tuple(Item(chunk.title, chunk.doc_id) for chunk in _first_per_document(answer))
+        cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
+        return cls(answer.question, answer.text, cited, items)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing an answer enumerated and the document it was cited to."""
+
+    text: str
+    doc_id: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,21 @@ def is_follow_up(question: str) -> bool:
     return bool(_POINTER.search(pointing)) and not proper_terms(question)
 
 
+def referenced_item(question: str, turn: Turn) -> tuple[str, Item] | None:
+    """``question`` with the item of ``turn``'s answer that its ordinal stands for ("the third one") put in the
+    ordinal's place, and that item; None when it has no such ordinal or the answer fewer items."""
+    found = _ORDINAL_REFERENCE.search(question)
+    if found is None or not turn.items:
+        return None
+    ordinal = found.group(1).lower()
+    index = len(turn.items) - 1 if ordinal == "last" else _ORDINALS.index(ordinal)
+    if index >= len(turn.items):
+        return None
+    item = turn.items[index]
+    named = f"{question[: found.start()]}“{item.text.rstrip('. ')}”{question[found.end() :]}"
+    return named, item
+
+
 def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     """The question, expanded with the last turn's topic when it is a follow-up.
 
@@ -63,8 +104,22 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     passages the conversation is about, and prefers the documents that answer cited; the writer gets only the
     names, so that it answers the new question rather than the previous one again.
     """
-    if not history or not is_follow_up(question):
+    if not history:
         return Query(question, question)
     last = history[-1]
+    referenced = referenced_item(question, last)
+    if referenced is not None:  # the item stands in for its ordinal, and its document is the one to prefer
+        named, item = referenced
+        return Query(named, named, (item.doc_id,))
+    if not is_follow_up(question):
+        return Query(question, question)
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
     return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip(), last.cited)
+
+
+def _first_per_document(answer: Answer) -> list[Chunk]:
+    """The first cited passage of each document the answer cites, in citation order."""
+    firsts: dict[str, Chunk] = {}
+    for citation in answer.citations:
+        firsts.setdefault(citation.chunk.doc_id, citation.chunk)
+    return list(firsts.values())

@@ -90,7 +90,8 @@ class _SourceList:
         """The answer's sentences with draft-wide citation numbers."""
         numbers = {c.n: self.add(c) for c in answer.citations}
         return tuple(
-            AnswerSentence(s.text, tuple(numbers[n] for n in s.citations if n in numbers)) for s in answer.sentences
+            AnswerSentence(s.text, tuple(numbers[n] for n in s.citations if n in numbers), s.item)
+            for s in answer.sentences
         )
 
 

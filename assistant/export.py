@@ -27,7 +27,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "nearest_documents": [
             {"doc_id": d.doc_id, "title": d.title, "doc_type": d.doc_type, "page": d.page} for d in answer.nearest
         ],
-        "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
+        "sentences": [{"text": s.text, "citations": list(s.citations), "item": s.item} for s in answer.sentences],
         "writer": answer.writer,
         "abstention_kind": answer.abstention_kind,
         "nearest_similarity": round(answer.nearest[0].score, 4) if answer.nearest else None,
@@ -129,7 +129,7 @@ def answer_from_dict(data: Mapping[str, Any]) -> Answer:
         for d in data.get("nearest_documents") or ()
     )
     sentences = tuple(
-        AnswerSentence(str(s["text"]), tuple(int(n) for n in s.get("citations") or ()))
+        AnswerSentence(str(s["text"]), tuple(int(n) for n in s.get("citations") or ()), bool(s.get("item", False)))
         for s in data.get("sentences") or ()
     )
     return Answer(

@@ -75,6 +75,7 @@ class AnswerSentence:
 
     text: str
     citations: tuple[int, ...] = ()
+    item: bool = False  # one item of a list the answer enumerates (a heading, a record, a bullet)
 
     @property
     def marked(self) -> str:

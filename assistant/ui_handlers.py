@@ -114,7 +114,7 @@ class Handlers:
         if not question or not question.strip():
             raise gr.Error("Type a question first.")
         assistant = self.require_assistant()
-        history = [Turn(a.question, a.text) for a in answers]
+        history = [Turn.of(a) for a in answers]
         turn = len(answers)
         shown = [*(messages or []), {"role": "user", "content": question.strip()}]
         yield [*shown, {"role": "assistant", "content": SEARCHING}], sources_panel(answers), answers, ""

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,11 @@ class KeywordIndex:
         self._doc_ids = doc_ids
         # The memory-mapped corpus reads a row by seek + readline on one shared mmap: one reader at a time.
         self._lock = threading.Lock()
+
+    @property
+    def vocabulary(self) -> Collection[str]:
+        """The indexed stems (English Snowball, stop words removed): what the corpus's words are."""
+        return self._retriever.bm25.vocab_dict if self._retriever is not None else ()
 
     def search(self, query: str, k: int, *, doc_ids: Iterable[str] | None = None) -> list[tuple[Chunk, float]]:
         """The ``k`` best-scoring chunks for ``query`` (BM25 scores), optionally within ``doc_ids``."""

@@ -60,11 +60,12 @@ class Claim:
     quotes: tuple[Quote, ...]
     generated: bool = False
     support: float = 1.0  # share of the sentence the quotes support (set by the verifier for generated claims)
+    item: bool = False  # one item of a list the answer enumerates: what a follow-up's "the second one" counts
 
     @classmethod
-    def quoting(cls, sentence: str, chunk: Chunk, quote: str) -> Claim:
+    def quoting(cls, sentence: str, chunk: Chunk, quote: str, *, item: bool = False) -> Claim:
         """An extractive claim: one passage, one quote."""
-        return cls(sentence, (Quote(chunk, quote),))
+        return cls(sentence, (Quote(chunk, quote),), item=item)
 
     @property
     def chunk(self) -> Chunk:

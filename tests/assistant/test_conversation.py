@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Turn
-from assistant.conversation import follow_up_query, is_follow_up
+from assistant.conversation import Item, follow_up_query, is_follow_up, referenced_item
 from tests.assistant.conftest import GREEN_DOC, SEED_DOC
 
 GREEN_TURN = Turn(
@@ -116,3 +116,41 @@ def test_the_writer_answers_the_new_question_not_the_previous_one() -> None:
     assert GREEN_TURN.question in query.retrieval
     assert GREEN_TURN.question not in query.writer
     assert query.writer.startswith("Which region ran it?")
+
+
+LIST_TURN = Turn(
+    "What are the stages of the programme?",
+    "The programme runs three stages. [1] Diagnosis. [2] Coaching. [3] Investment. [4]",
+    ("briefs/programme",),
+    (Item("Diagnosis.", "briefs/programme"), Item("Coaching.", "briefs/coaching"), Item("Investment.", "briefs/x")),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Which region ran the second one?", "Which region ran “Coaching”?"),
+        ("And the last of them?", "And “Investment”?"),
+        (
+            "What did the first achieve, and what did the third?",
+            "What did the first achieve, and what did “Investment”?",
+        ),
+    ],
+)
+def test_an_ordinal_counts_the_previous_answers_items(question: str, named: str) -> None:
+    """ "The third one" after a list answer is that list's third item, searched and answered by its own words."""
+    query = follow_up_query(question, [LIST_TURN])
+
+    assert (query.retrieval, query.writer) == (named, named)
+
+
+def test_an_ordinal_prefers_the_items_document() -> None:
+    assert follow_up_query("Who leads the second one?", [LIST_TURN]).documents == ("briefs/coaching",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the first recommendation?", "Which region ran the fifth one?", "Who came second in the ranking?"],
+)
+def test_an_ordinal_with_its_own_noun_or_past_the_list_is_no_reference(question: str) -> None:
+    assert referenced_item(question, LIST_TURN) is None

@@ -162,3 +162,32 @@ def test_the_chat_examples_come_from_the_documents_and_are_answered(shipped: Ass
     summary = knowledge_summary(documents)
     assert summary.startswith("I know 17 documents (1 policy brief, 15 good practices, 1 helpdesk answer).")
     assert "innovation vouchers" in summary and "Lithuania" in summary and "not stated" not in summary
+
+
+def test_the_third_one_after_the_five_recommendations_is_the_third_recommendation(shipped: Assistant) -> None:
+    """Bug: "… the third one?" after the five recommendations was "not covered": the ordinal counted nothing."""
+    first = shipped.ask("What are the five policy recommendations of the brief?")
+    turn = Turn.of(first)
+    assert len(turn.items) == 5 and "personalised support" in turn.items[2].text
+
+    follow_up = shipped.ask("What does the brief say about the third one?", history=[turn])
+
+    assert not follow_up.abstained, follow_up.text
+    assert "personalised" in follow_up.sentences[0].text
+
+
+def test_a_german_question_is_answered_from_the_english_sentence_that_answers_it(shipped: Assistant) -> None:
+    """Bug: every German question abstained or got the English signals' guess; e5's shared space finds the
+    governance sentence that lists whose interests it represents."""
+    answer = shipped.ask(
+        "Ich arbeite bei einer Wirtschaftsförderungsgesellschaft in Thüringen. Was versteht der Policy Brief unter "
+        "Cluster-Governance, und wessen Interessen vertritt sie?"
+    )
+
+    assert shipped.multilingual is not None
+    assert not answer.abstained, answer.text
+    assert "universities and research institutes" in answer.text
+
+
+def test_an_english_question_does_not_take_the_multilingual_path(shipped: Assistant) -> None:
+    assert shipped._multilingual("Whose interests does cluster governance represent?", shipped.extractive, None) is None

@@ -162,7 +162,7 @@ class ExtractiveWriter(Writer):
             return ()
         lead = [key] if key.passage.chunk.doc_id == heading_list.doc_id else []
         claims = _claims(lead)
-        return claims + tuple(Claim.quoting(h.text, h.chunk, h.text) for h in heading_list.items)
+        return claims + tuple(Claim.quoting(h.text, h.chunk, h.text, item=True) for h in heading_list.items)
 
     def _definition(
         self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
@@ -214,7 +214,7 @@ class ExtractiveWriter(Writer):
                 found, _ = self.sentences.sentences_of([chunk.chunk_id])
                 text = next((x.text for x in found if is_quotable(x.text, chunk)), None)
             if text:
-                claims.append(Claim.quoting(f"{record_label(chunk)}: {text}", chunk, text))
+                claims.append(Claim.quoting(f"{record_label(chunk)}: {text}", chunk, text, item=True))
         return tuple(claims)
 
     def record_gap(self, question: str, context: Sequence[str] = ()) -> Draft | None:
@@ -300,7 +300,9 @@ class ExtractiveWriter(Writer):
                 return Abstention(AbstentionReason.WEAK_EVIDENCE, detail), best
             best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
-        missing = [t for t in asked_names(question) if t not in context and not _named_in(t, passage_text)]
+        # Names in the sentences around the asking one say who asks ("Bonjour, je travaille … en Occitanie.").
+        asked = asked_names(asked_sentences(question))
+        missing = [t for t in asked if t not in context and not _named_in(t, passage_text)]
         if missing:
             detail = f"the documents found do not mention {', '.join(missing)}"
             return Abstention(AbstentionReason.MISSING_NAME, detail), best
@@ -444,7 +446,7 @@ def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
         if chunk.doc_type == GOOD_PRACTICE and chunk.doc_id not in named:
             named.add(chunk.doc_id)
             sentence = f"{record_label(chunk)}: {text}"
-        claims.append(Claim.quoting(sentence, chunk, text))
+        claims.append(Claim.quoting(sentence, chunk, text, item=c.is_item))
     return tuple(claims)
 
 
