@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import write_pdf
 from tests.ui.conftest import FINANCE_QUESTION, HOSTILE_QUESTION, LONG_WORD
-from tests.ui.pages import BOT, LAST_BOT_TEXT, ask, open_app, wait_for_sources
+from tests.ui.pages import BOT, IDLE, LAST_BOT_TEXT, ask, open_app, wait_for_sources, wait_for_uploaded
 
 MARKER_TITLE = "policydesk-mounted"
 # In-page timing: from the Enter keydown in the question box to the first text in a new bot message and to the
@@ -227,10 +227,11 @@ def test_a_pdf_uploaded_with_a_country_is_offered_by_the_country_filter(
     open_app(page, rich_server)
     page.get_by_role("tab", name="Documents").click()
     page.set_input_files("#upload-file input[type=file]", str(pdf))
-    page.wait_for_function("() => document.querySelector('#upload-file').innerText.includes('slovenian-trust.pdf')")
+    wait_for_uploaded(page, "slovenian-trust")
     page.fill("#upload-country textarea", "Slovenia")
     page.click("#upload-run")
     page.get_by_text("briefs/slovenian-trust was added").first.wait_for()
+    page.wait_for_function(IDLE)  # the filters refreshed after the upload
 
     page.get_by_role("tab", name="Ask").click()
     page.get_by_text("Filters").first.click()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import write_pdf
-from tests.ui.pages import BOT, LAST_BOT_TEXT, open_app, wait_for_sources
+from tests.ui.pages import BOT, IDLE, LAST_BOT_TEXT, open_app, wait_for_sources, wait_for_uploaded
 
 TRUST_QUESTION = "How can a region build trust between cluster members?"
 DRAFT_REQUEST = "Our agency wants to give SMEs innovation vouchers for work with clusters. What has worked?"
@@ -69,12 +69,18 @@ def assert_every_control_is_reached(page: Any) -> None:
 
 
 def choose_option(page: Any, combobox: str, text: str) -> None:
-    """Tab to a dropdown, type to narrow its options, pick the one shown with the arrow keys and Enter."""
+    """Tab to a dropdown, type ``text`` over what it shows (Ctrl+A first), wait until that option is highlighted
+    and pick it with Enter."""
     tab_to(page, combobox)
+    page.evaluate("() => { document.activeElement.dataset.pdChoosing = '1'; }")
+    page.keyboard.press("Control+a")
     page.keyboard.type(text)
-    page.keyboard.press("ArrowDown")
+    # Any open list counts (Gradio leaves the lists of dropdowns Tab passed through open).
+    highlighted = "t => [...document.querySelectorAll('[role=option].active')].some(o => o.ariaLabel === t)"
+    page.wait_for_function(highlighted, arg=text)
     page.keyboard.press("Enter")
-    page.wait_for_function("t => document.activeElement?.value === t", arg=text)
+    page.wait_for_function("t => document.querySelector('[data-pd-choosing]').value === t", arg=text)
+    page.evaluate("() => document.querySelectorAll('[data-pd-choosing]').forEach(e => delete e.dataset.pdChoosing)")
 
 
 def _answers(page: Any) -> int:
@@ -207,13 +213,13 @@ def test_the_documents_tab_by_keyboard_only(rich_server: str, page: Any, tmp_pat
     tab_to(page, "#documents [role=gridcell]")
     before = page.evaluate("() => document.activeElement.innerText")
     page.keyboard.press("ArrowDown")
-    assert page.evaluate("() => document.activeElement.innerText") != before, "arrow keys do not move in the table"
+    page.wait_for_function("b => document.activeElement.innerText !== b", arg=before, timeout=10_000)
 
     tab_to(page, "#upload-file button")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files(str(pdf))
-    page.wait_for_function("() => document.querySelector('#upload-file').innerText.includes('keyboard-brief.pdf')")
+    wait_for_uploaded(page, "keyboard-brief")
     # Gradio's radios are one Tab stop each (no shared name, so arrow keys do not move between them): Space picks.
     checked = "() => document.querySelector('input[type=radio]:checked').closest('label').innerText.trim()"
     tab_to(page, "input[type=radio]:not(:checked)")
@@ -229,6 +235,7 @@ def test_the_documents_tab_by_keyboard_only(rich_server: str, page: Any, tmp_pat
     tab_to(page, "#upload-run")
     page.keyboard.press("Enter")
     page.get_by_text("briefs/keyboard-brief was added").first.wait_for()
+    page.wait_for_function(IDLE)  # the lists refreshed after the upload (that refresh clears the remove choice)
 
     choose_option(page, "#remove-choice input", "Clusters in practice: a test brief (briefs/keyboard-brief)")
     tab_to(page, "#remove-confirm input")
