@@ -96,8 +96,9 @@ def ingest_command(
 ) -> None:
     """Index the files under PATHS (folders or files); unchanged files are skipped.
 
-    Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt). Exits with 1 if
-    any file failed; the others are still indexed.
+    Supported: PDF (.pdf), Markdown (.md, with optional YAML front matter) and text (.txt); metadata for any
+    of them (a PDF's country, region, project, themes) in a sidecar NAME.meta.yaml beside it
+    (brief.pdf.meta.yaml). Exits with 1 if any file failed; the others are still indexed.
     """
     from ingest.pipeline import ingest
 

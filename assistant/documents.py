@@ -2,8 +2,9 @@
 
 Plain functions over the library (no Gradio), so the rules are unit-testable: an upload is type-checked by
 suffix *and* content, size-limited, saved under ``<index_dir>/uploads/<folder>/<safe name>`` (the folder tells
-its document type, as in a corpus) and ingested incrementally; removing a document also deletes its uploaded
-file. Failures are :class:`~ingest.errors.DocumentError` with a message that says what to do.
+its document type, as in a corpus) with its metadata in a sidecar file beside it, and ingested incrementally;
+removing a document also deletes its uploaded file and sidecar. Failures are
+:class:`~ingest.errors.DocumentError` with a message that says what to do.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
 from assistant.service import Assistant
 from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.loading import PDF_SUFFIXES, SUPPORTED_SUFFIXES
 from ingest.pipeline import FileOutcome, Progress, ingest
 from ingest.records import IndexedDocument
+from ingest.sidecar import sidecar_path, write_sidecar
 
 logger = logging.getLogger(__name__)
-
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)  # as ingest.loading
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOADS = "uploads"
@@ -100,29 +98,6 @@ def save_upload(source: Path, doc_type: str, config: Config, *, name: str | None
 METADATA_FIELDS = ("country", "region", "project", "themes")
 
 
-def with_metadata(source: Path, metadata: Mapping[str, str | Sequence[str]], *, name: str | None = None) -> Path:
-    """``source`` with ``metadata`` (country / region / project / themes) set in its front matter, as a new file
-    next to it; ``source`` itself when nothing is set. Only Markdown and text files carry front matter."""
-    fields = {key: value for key, value in metadata.items() if key in METADATA_FIELDS and value}
-    if not fields:
-        return source
-    shown = name or source.name
-    if Path(shown).suffix.lower() in PDF_SUFFIXES:
-        raise DocumentError(shown, "is a PDF: country, region, project and themes can be set on Markdown or text only")
-    check_upload(source, shown)
-    text = source.read_bytes().decode("utf-8-sig")
-    front: dict[str, object] = {}
-    match = _FRONT_MATTER.match(text)
-    if match:
-        loaded = yaml.safe_load(match.group(1))
-        front = dict(loaded) if isinstance(loaded, dict) else {}
-        text = text[match.end() :]
-    front.update({key: list(value) if key == "themes" else str(value) for key, value in fields.items()})
-    target = source.with_name(f".with-metadata-{source.name}")
-    target.write_text(f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False)}---\n{text}", "utf-8")
-    return target
-
-
 def add_document(
     source: Path,
     doc_type: str,
@@ -133,24 +108,29 @@ def add_document(
     progress: Callable[[Progress], None] | None = None,
     metadata: Mapping[str, str | Sequence[str]] | None = None,
 ) -> FileOutcome:
-    """Save an upload (with ``metadata`` written into its front matter, see :func:`with_metadata`), ingest it
-    incrementally and let ``assistant`` (if any) see it at once.
+    """Save an upload with its ``metadata`` (country / region / project / themes) in a sidecar next to it (see
+    :mod:`ingest.sidecar`; the uploaded bytes are kept as they are), ingest it incrementally and let
+    ``assistant`` (if any) see it at once. An upload replaces an earlier one of the same name, metadata included.
 
-    A file that cannot be ingested is deleted again (an earlier upload of the same name is put back) and its
-    reason raised as DocumentError. Returns the outcome: "added", "updated" or "unchanged".
+    A file that cannot be ingested is deleted again with its sidecar (an earlier upload of the same name is put
+    back with its own) and its reason raised as DocumentError. Returns the outcome: "added", "updated" or
+    "unchanged".
     """
     name = name or source.name
-    source = with_metadata(source, metadata or {}, name=name)
     target = upload_path(source, doc_type, config, name=name)
-    previous = _set_aside(target)
+    fields = {key: value for key, value in (metadata or {}).items() if key in METADATA_FIELDS}
+    previous = [(path, _set_aside(path)) for path in (target, sidecar_path(target))]
     try:
         saved = save_upload(source, doc_type, config, name=name)
+        write_sidecar(saved, fields)
         outcome = _ingest_one(saved, config, assistant, progress)
     except BaseException:
-        _restore(target, previous)
+        for path, aside in previous:
+            _restore(path, aside)
         raise
-    if previous is not None:
-        previous.unlink()
+    for _, aside in previous:
+        if aside is not None:
+            aside.unlink()
     logger.info("upload %s: %s (%d chunks)", outcome.doc_id, outcome.status, outcome.chunks)
     return outcome
 
@@ -198,6 +178,7 @@ def remove_document(assistant: Assistant, doc_id: str) -> IndexedDocument:
     source = Path(document.source_path).resolve()
     if source.is_relative_to(uploads_dir(assistant.config).resolve()):
         source.unlink(missing_ok=True)
+        sidecar_path(source).unlink(missing_ok=True)
     logger.info("removed %s", doc_id)
     return document
 
@@ -224,5 +205,4 @@ __all__ = [
     "save_upload",
     "upload_path",
     "uploads_dir",
-    "with_metadata",
 ]

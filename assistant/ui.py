@@ -110,6 +110,8 @@ def _chat_tab(
                 height=460,
                 elem_id="chat",
                 feedback_options=("Like", "Dislike"),
+                # No "share" button: it posts to Hugging Face Spaces (nothing here is online) and has no label.
+                buttons=["copy", "copy_all"],
                 placeholder=empty_state(handlers.knowledge()),
                 examples=[{"text": question} for question in examples] or None,
             )
@@ -198,7 +200,7 @@ def _draft_tab(handlers: Handlers, options: dict[str, list[str]], examples: list
         download = gr.DownloadButton("Download as Markdown", value=None, elem_id="draft-download")
     reply = gr.Markdown(elem_id="draft-reply")
     with gr.Accordion("Markdown to paste", open=False):
-        source = gr.Textbox(show_label=False, lines=8, buttons=["copy"], elem_id="draft-markdown", interactive=False)
+        source = gr.Textbox(label="Markdown", lines=8, buttons=["copy"], elem_id="draft-markdown", interactive=False)
     run.click(handlers.draft, [request, *filters], [reply, download], api_name="draft").then(
         _markdown_of, download, source, api_visibility="private"
     )

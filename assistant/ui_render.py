@@ -235,6 +235,10 @@ CSS = """
 .pd-question { font-weight: 600; overflow-wrap: anywhere; }
 .pd-abstained { border-left: 4px solid #b45309; padding-left: 10px; }
 #chat .message { overflow-wrap: anywhere; }
+/* The empty state starts below the chat's floating label, off the box's edge, and scrolls on its own: centred, a
+   tall one rose under the label, and the chat's autoscroll then showed its end, never its heading. */
+#chat .placeholder { align-items: flex-start; }
+#chat .placeholder-content { height: 100%; box-sizing: border-box; overflow-y: auto; padding: 22px 12px 0; }
 .pd-chips { gap: 6px; flex-wrap: wrap; min-height: 0; }
 .pd-chip { flex: 0 0 auto !important; min-width: 0 !important; border-radius: 999px !important; }
 a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible,

@@ -1,4 +1,5 @@
-"""Load source files into ``Document`` records: PDFs page by page (pypdf), Markdown/text with front matter."""
+"""Load source files into ``Document`` records: PDFs page by page (pypdf), Markdown/text with front matter,
+either with the fields of its metadata sidecar (``NAME.meta.yaml``, see :mod:`ingest.sidecar`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pypdf.errors import PdfReadError
 
 from ingest.errors import DocumentError
 from ingest.records import DOC_TYPES, GOOD_PRACTICE_FIELDS, Document, Page
+from ingest.sidecar import describe_yaml_error, is_sidecar, parse_sidecar, sidecar_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +35,8 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 def find_source_files(root: Path) -> list[Path]:
     """Every file under ``root`` (or ``root`` itself) that ingestion should look at, sorted.
 
-    Hidden files and folders are skipped, and so are README files of a corpus folder.
-    Unsupported types are *included* so that the report can name them.
+    Hidden files and folders are skipped, and so are README files of a corpus folder and metadata sidecars
+    (read with their document). Unsupported types are *included* so that the report can name them.
     """
     return scan_sources(root)[0]
 
@@ -54,9 +56,13 @@ def scan_sources(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         subfolders[:] = sorted(name for name in subfolders if not name.startswith((".", "_")))
         for name in names:
             path = Path(folder) / name
-            if not _is_hidden(path.relative_to(root)) and name.lower() != "readme.md" and _is_file(path):
+            if _is_source(path, root) and _is_file(path):
                 files.append(path)
     return sorted(files), sorted(unreadable)
+
+
+def _is_source(path: Path, root: Path) -> bool:
+    return not _is_hidden(path.relative_to(root)) and path.name.lower() != "readme.md" and not is_sidecar(path)
 
 
 def _is_file(path: Path) -> bool:
@@ -88,13 +94,15 @@ def load_document(path: Path, doc_id: str) -> Document:
         DocumentError: the file is of an unsupported type, corrupt, encrypted, empty or malformed.
     """
     suffix = path.suffix.lower()
+    if is_sidecar(path):
+        raise DocumentError(path, "is a metadata sidecar; ingest its document (or the folder), which reads it")
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise DocumentError(path, f"unsupported file type '{suffix or '(none)'}'; supported types: {supported}")
     data = _read_bytes(path)
     if not data.strip():
         raise DocumentError(path, "the file is empty; add content or remove it from the corpus")
-    content_hash = hashlib.sha256(data).hexdigest()
+    sidecar = sidecar_bytes(path)
     front: dict[str, Any] = {}
     if suffix in PDF_SUFFIXES:
         _check_pdf_header(path, data)
@@ -102,6 +110,8 @@ def load_document(path: Path, doc_id: str) -> Document:
     else:
         front, body = _split_front_matter(path, _decode(path, data))
         pages, pdf_title = (Page(number=None, text=body),), None
+    if sidecar is not None:
+        front |= parse_sidecar(path, sidecar)  # the sidecar is set from outside the file: it has the last word
     if not any(page.text.strip() for page in pages):
         raise DocumentError(path, "no text could be extracted (a scanned image?); add a text layer (OCR) first")
     return Document(
@@ -109,15 +119,23 @@ def load_document(path: Path, doc_id: str) -> Document:
         title=_title(front, pdf_title, pages, path),
         doc_type=_doc_type(front, path),
         source_path=str(path),
-        content_hash=content_hash,
+        content_hash=_content_hash(data, sidecar),
         pages=pages,
         metadata=_metadata(front),
     )
 
 
 def content_hash_of(path: Path) -> str:
-    """sha256 of a file's bytes, the same hash ``load_document`` records."""
-    return hashlib.sha256(_read_bytes(path)).hexdigest()
+    """sha256 of a file's bytes and its sidecar's, the same hash ``load_document`` records."""
+    return _content_hash(_read_bytes(path), sidecar_bytes(path))
+
+
+def _content_hash(data: bytes, sidecar: bytes | None) -> str:
+    """sha256 of the file's bytes; with a sidecar, of both (a file without one keeps the hash it always had)."""
+    digest = hashlib.sha256(data)
+    if sidecar is not None:
+        digest.update(b"\0policydesk-sidecar\0" + sidecar)
+    return digest.hexdigest()
 
 
 def _is_hidden(relative: Path) -> bool:
@@ -144,13 +162,6 @@ def _check_pdf_header(path: Path, data: bytes) -> None:
         return
     looks = " (it looks like HTML)" if data.lstrip()[:1] == b"<" else ""
     raise DocumentError(path, f"is not a PDF{looks}: it has no %PDF- header; save the real PDF or fix the suffix")
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """A one-line description of a YAML error, with its line in the file (the front matter starts on line 2)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"line {mark.line + 2}: {problem}" if mark is not None else problem
 
 
 def _open_pdf(path: Path) -> PdfReader:
@@ -184,9 +195,9 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     try:
         front = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise DocumentError(
-            path, f"the front matter is not valid YAML ({_yaml_problem(exc)}); fix it between the '---' lines"
-        ) from exc
+        problem = describe_yaml_error(exc, first_line=2)  # the front matter starts on the file's line 2
+        reason = f"the front matter is not valid YAML ({problem}); fix it between the '---' lines"
+        raise DocumentError(path, reason) from exc
     if not isinstance(front, dict):
         raise DocumentError(path, "the front matter must be 'key: value' lines between '---' lines")
     doc_type = front.get("doc_type")

@@ -218,7 +218,12 @@ class Store:
                 documents=[s.text for s in batch],
                 metadatas=[_sentence_metadata(s, by_id[s.chunk_id]) for s in batch],
             )
-        self._registry.upsert(ids=[document.doc_id], embeddings=[[1.0]], metadatas=[_registry_metadata(document)])
+        # Chroma's upsert merges metadata into the stored record: a field the new version lacks must be cleared
+        # (None deletes a key), or a country taken out of a file's metadata would stay in the filters.
+        cleared = {name: None for name in GOOD_PRACTICE_FIELDS if name not in document.metadata}
+        self._registry.upsert(
+            ids=[document.doc_id], embeddings=[[1.0]], metadatas=[_registry_metadata(document) | cleared]
+        )
         self._bump_generation()
         self._delete_where({"$and": [{"doc_id": document.doc_id}, {"content_hash": {"$ne": document.content_hash}}]})
 

@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 QUESTION = "What is an innovation voucher?"
 REQUEST = "A regional agency wants to help its SMEs work with cluster organisations. Which good practices help?"
+IDLE = "() => ![...document.querySelectorAll('[data-testid=status-tracker]')].some(t => !t.classList.contains('hide'))"
 SOURCES_FOR = "q => document.querySelector('#sources .pd-question')?.innerText.includes(q)"
 TIMER = """() => { window.pdTimes = {};
   document.addEventListener('keydown', (e) => {
@@ -41,6 +42,7 @@ def main(url: str, out: Path) -> None:
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
         page.goto(url)
         page.wait_for_selector("#chat button.example")
+        page.wait_for_function(IDLE)  # the page's load events done: no progress timers in the picture
         page.screenshot(path=str(out / "empty-state.png"))
         page.evaluate(TIMER)
         page.fill("#question textarea", QUESTION)

@@ -131,6 +131,18 @@ def test_modified_file_is_updated_and_its_old_chunks_are_gone(corpus: Path, embe
     assert_consistent(store)
 
 
+def test_a_field_taken_out_of_a_file_leaves_the_registry(corpus: Path, embedder) -> None:
+    """Regression: Chroma's upsert merges metadata into the stored registry record, so a country deleted from a
+    good practice's front matter stayed in the registry (and the country filter) after the file was re-ingested."""
+    config, store = _ingested(corpus, embedder)
+    assert store.documents()["good_practices/alpine-cluster-voucher"].metadata["country"] == "Austria"
+    path = corpus / ALPINE
+    path.write_text(path.read_text(encoding="utf-8").replace("country: Austria\n", ""), encoding="utf-8")
+    assert _status(_run(corpus, config, embedder))["good_practices/alpine-cluster-voucher"] == "updated"
+    metadata = open_store(config).documents()["good_practices/alpine-cluster-voucher"].metadata
+    assert "country" not in metadata and metadata["region"] == "Tyrol"
+
+
 def test_deleted_file_is_removed_with_its_chunks(corpus: Path, embedder) -> None:
     config = Config.load()
     _run(corpus, config, embedder)

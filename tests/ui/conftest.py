@@ -1,14 +1,17 @@
-"""UI fixtures: a tiny corpus with hostile HTML in it, its real index, and a real ``policydesk serve``."""
+"""UI fixtures: a tiny corpus with hostile HTML in it, its real index, and a real ``policydesk serve``; a richer
+one (a PDF brief, more good practices) served apart for tests that change its index; a browser and its pages."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import VENV_BIN
+from tests.conftest import VENV_BIN, write_pdf
 from tests.servers import free_port, running_server
 
 SERVE_TIMEOUT_S = 90.0
@@ -67,32 +70,105 @@ FINANCE_QUESTION = "How do regions finance mature cluster organisations?"
 HOSTILE_QUESTION = "How does the hydrogen valley welding academy train pipeline welders?"
 
 
-@pytest.fixture(scope="session")
-def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index (real embedding model, embedded Chroma) of the UI corpus; returns its folder."""
+BRIEF_NAME = "briefs/trust-brief.pdf"
+# Enough good practices for six example questions and a long "what I know" line: an empty state as tall as the
+# shipped corpus's, which is what overflowed under the chat's label.
+MORE_GOOD_PRACTICES = {
+    f"good_practices/{slug}.md": f"""\
+---
+title: {title}
+country: {country}
+region: {region}
+themes: [{theme}]
+---
+# {title}
+
+{text}
+"""
+    for slug, title, country, region, theme, text in (
+        (
+            "basque-bridge",
+            "Basque cluster bridge",
+            "Spain",
+            "Basque Country",
+            "cross-cluster collaboration",
+            "The Basque cluster bridge pays for joint projects of two clusters from different industries.",
+        ),
+        (
+            "flemish-pilot",
+            "Flemish pilot factory",
+            "Belgium",
+            "Flanders",
+            "manufacturing",
+            "The Flemish pilot factory lets small manufacturers test new production lines before they invest.",
+        ),
+        (
+            "moravian-pact",
+            "Moravian skills pact",
+            "Czechia",
+            "South Moravia",
+            "skills",
+            "The Moravian skills pact brings firms and vocational schools together to plan training places.",
+        ),
+        (
+            "lapland-lab",
+            "Lapland cold climate lab",
+            "Finland",
+            "Lapland",
+            "testbeds",
+            "The Lapland cold climate lab rents test tracks to firms that build vehicles for winter roads.",
+        ),
+    )
+}
+
+
+def build_index(base: Path, files: Mapping[str, str], *, pdfs: tuple[str, ...] = ()) -> Path:
+    """A real index (real embedding model, embedded Chroma) of ``files`` and test-brief ``pdfs``; its folder."""
     from ingest import Config, ingest
 
-    base = tmp_path_factory.mktemp("ui-corpus")
     root = base / "corpus"
-    for relative, text in UI_CORPUS.items():
+    for relative, text in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
+    for relative in pdfs:
+        write_pdf(root / relative)
     index_dir = base / "index"
     report = ingest([root], Config(index_dir=index_dir))
     assert not report.failed, report.failed
     return index_dir
 
 
-@pytest.fixture(scope="session")
-def ui_server(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``policydesk serve`` subprocess on a free loopback port; yields its URL."""
-    log = tmp_path_factory.mktemp("ui-server") / "serve.log"
+@contextmanager
+def serving(index_dir: Path, log: Path) -> Iterator[str]:
+    """A real ``policydesk serve`` subprocess over ``index_dir`` on a free loopback port; yields its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    command = [str(VENV_BIN / "policydesk"), "serve", "--port", str(port), "--index-dir", str(ui_index)]
+    command = [str(VENV_BIN / "policydesk"), "serve", "--port", str(port), "--index-dir", str(index_dir)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYDESK_AUTH")}
-    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "POLICYDESK_HOME": str(ui_index)}
+    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "POLICYDESK_HOME": str(index_dir)}
     with running_server(command, url, log, env=env, timeout=SERVE_TIMEOUT_S):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of the UI corpus; returns its folder."""
+    return build_index(tmp_path_factory.mktemp("ui-corpus"), UI_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``policydesk serve`` on the UI corpus; yields its URL."""
+    with serving(ui_index, tmp_path_factory.mktemp("ui-server") / "serve.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def rich_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``policydesk serve`` on the UI corpus plus a PDF brief and four more good practices, on an index of its
+    own: tests here may add and remove documents (so none may count them)."""
+    index_dir = build_index(tmp_path_factory.mktemp("rich-corpus"), UI_CORPUS | MORE_GOOD_PRACTICES, pdfs=(BRIEF_NAME,))
+    with serving(index_dir, tmp_path_factory.mktemp("rich-server") / "serve.log") as url:
         yield url
 
 
@@ -107,3 +183,15 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    """A fresh page at 1400 × 1000 in its own context; a screenshot is kept in ``tmp_path`` on the way out."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        opened.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        context.close()

@@ -7,20 +7,16 @@ Timings are measured and printed (run with ``-s`` to see them), never asserted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import write_pdf
 from tests.ui.conftest import FINANCE_QUESTION, HOSTILE_QUESTION, LONG_WORD
+from tests.ui.pages import BOT, IDLE, LAST_BOT_TEXT, ask, open_app, wait_for_sources, wait_for_uploaded
 
 MARKER_TITLE = "policydesk-mounted"
-BOT = "#chat [data-testid='bot']"
-LAST_BOT_TEXT = (
-    "() => { const m = document.querySelectorAll(\"#chat [data-testid='bot']\");"
-    " return m.length ? m[m.length - 1].innerText.trim() : ''; }"
-)
 # In-page timing: from the Enter keydown in the question box to the first text in a new bot message and to the
 # first citation link (the first verified sentence).
 TIMER = """() => {
@@ -45,40 +41,8 @@ TIMER = """() => {
 }"""
 
 
-@pytest.fixture
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    """A fresh page at 1400 × 1000 in its own context; a screenshot is kept in ``tmp_path`` on the way out."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        opened.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-        context.close()
-
-
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("#question textarea")
-
-
-def _ask(page: Any, question: str) -> str:
-    """Type ``question``, press Enter and wait until the answer is complete (its sources are in the panel)."""
-    answers = page.locator(BOT).count()
-    page.fill("#question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(f'() => document.querySelectorAll("{BOT}").length > {answers}')
-    _wait_for_sources(page, question)
-    page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')")
-    return str(page.evaluate(LAST_BOT_TEXT))
-
-
-def _wait_for_sources(page: Any, question: str) -> None:
-    page.wait_for_function("q => document.querySelector('#sources .pd-question')?.innerText.includes(q)", arg=question)
-
-
 def test_empty_state_teaches_the_first_question_and_an_example_asks_itself(ui_server: str, page: Any) -> None:
-    _open(page, ui_server)
+    open_app(page, ui_server)
     chat = page.locator("#chat")
     assert "I know 3 documents (2 good practices, 1 helpdesk answer)" in chat.inner_text()
     assert "Austria" in chat.inner_text() and "not stated" not in chat.inner_text()
@@ -94,7 +58,7 @@ def test_empty_state_teaches_the_first_question_and_an_example_asks_itself(ui_se
 def test_keyboard_only_ask_one_card_per_passage_and_a_citation_scrolls_only_the_panel(
     ui_server: str, page: Any
 ) -> None:
-    _open(page, ui_server)
+    open_app(page, ui_server)
     page.evaluate(TIMER)
     for _ in range(40):  # Tab from the top of the page to the question box: reachable without a mouse
         page.keyboard.press("Tab")
@@ -110,7 +74,7 @@ def test_keyboard_only_ask_one_card_per_passage_and_a_citation_scrolls_only_the_
         f"\nEnter -> first visible text: {times['text'] - times['enter']:.0f} ms; "
         f"Enter -> first cited sentence: {times['cited'] - times['enter']:.0f} ms"
     )
-    _wait_for_sources(page, FINANCE_QUESTION)
+    wait_for_sources(page, FINANCE_QUESTION)
 
     cards = page.locator("#sources .pd-sources > .pd-source")
     chunks = [cards.nth(i).get_attribute("data-chunk") for i in range(cards.count())]
@@ -165,9 +129,9 @@ def _contrast(page: Any, element: Any) -> float:
 
 
 def test_hostile_markup_stays_inert(ui_server: str, page: Any) -> None:
-    _open(page, ui_server)
+    open_app(page, ui_server)
     page.evaluate(f"document.title = '{MARKER_TITLE}'")  # Gradio resets the title on mount: mark after it
-    _ask(page, HOSTILE_QUESTION)
+    ask(page, HOSTILE_QUESTION)
     assert "welding academy" in page.locator("#sources mark").first.inner_text().lower()
     assert page.title() == MARKER_TITLE, "an injected handler changed the title"
     assert page.locator("#sources img, #sources script, #chat .message img[src='x']").count() == 0
@@ -178,7 +142,7 @@ def test_hostile_markup_stays_inert(ui_server: str, page: Any) -> None:
 
 
 def test_an_active_filter_is_a_chip_the_abstention_names_and_a_click_removes(ui_server: str, page: Any) -> None:
-    _open(page, ui_server)
+    open_app(page, ui_server)
     page.get_by_text("Filters").first.click()
     country = page.locator("#chat ~ * .filter-country input, .filter-country input").first
     country.click()
@@ -186,7 +150,7 @@ def test_an_active_filter_is_a_chip_the_abstention_names_and_a_click_removes(ui_
     chip = page.locator("#chip-country")
     chip.wait_for()
     assert chip.inner_text().startswith("country: Austria")
-    answer = _ask(page, "What is the capital of Peru?")
+    answer = ask(page, "What is the capital of Peru?")
     assert "active filters were searched (country: Austria)" in answer, answer
     chip.click()
     chip.wait_for(state="hidden")
@@ -194,9 +158,9 @@ def test_an_active_filter_is_a_chip_the_abstention_names_and_a_click_removes(ui_
 
 
 def test_conversation_feedback_export_reload_and_new_chat(ui_server: str, ui_index: Path, page: Any) -> None:
-    _open(page, ui_server)
-    _ask(page, FINANCE_QUESTION)
-    second = _ask(page, HOSTILE_QUESTION)
+    open_app(page, ui_server)
+    ask(page, FINANCE_QUESTION)
+    second = ask(page, HOSTILE_QUESTION)
     assert "[1]" in second
 
     dislikes = page.locator("#chat button[aria-label='Dislike']")
@@ -220,7 +184,7 @@ def test_conversation_feedback_export_reload_and_new_chat(ui_server: str, ui_ind
 
     page.reload()
     page.wait_for_function(f'() => document.querySelectorAll("{BOT}").length === 2')
-    _wait_for_sources(page, HOSTILE_QUESTION)
+    wait_for_sources(page, HOSTILE_QUESTION)
 
     page.click("#new-chat")
     page.wait_for_function(f'() => document.querySelectorAll("{BOT}").length === 0')
@@ -229,3 +193,62 @@ def test_conversation_feedback_export_reload_and_new_chat(ui_server: str, ui_ind
     page.reload()
     page.wait_for_selector("#chat button.example")
     assert page.locator(BOT).count() == 0, "New chat did not clear the kept conversation"
+
+
+# The empty state's heading, the chat's floating label, and whether the heading is what shows at its own place.
+HEADING_AND_LABEL = """() => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const heading = document.querySelector('#chat .placeholder h3');
+  const label = document.querySelector('#chat [data-testid=block-label]');
+  const [left, top, , bottom] = box(heading);
+  const shown = document.elementFromPoint(left + 4, (top + bottom) / 2);
+  return {heading: box(heading), label: box(label), shown: !!shown && heading.contains(shown)};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_empty_state_heading_clears_the_chat_label(rich_server: str, page: Any, width: int) -> None:
+    """Regression: the empty state was centred in the chat box, so a tall one (the shipped corpus's six examples)
+    rose under the box's floating "Conversation" label, and the chat's autoscroll then hid its heading."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    open_app(page, rich_server)
+    page.wait_for_selector("#chat button.example")
+    geometry = page.evaluate(HEADING_AND_LABEL)
+    (h_left, h_top, h_right, h_bottom), (l_left, l_top, l_right, l_bottom) = geometry["heading"], geometry["label"]
+    overlap = h_left < l_right and l_left < h_right and h_top < l_bottom and l_top < h_bottom
+    assert not overlap, f"the heading {geometry['heading']} overlaps the label {geometry['label']}"
+    assert geometry["shown"], "the heading is covered or scrolled out of view"
+
+
+def test_a_pdf_uploaded_with_a_country_is_offered_by_the_country_filter(
+    rich_server: str, page: Any, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "slovenian-trust.pdf")
+    open_app(page, rich_server)
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#upload-file input[type=file]", str(pdf))
+    wait_for_uploaded(page, "slovenian-trust")
+    page.fill("#upload-country textarea", "Slovenia")
+    page.click("#upload-run")
+    page.get_by_text("briefs/slovenian-trust was added").first.wait_for()
+    page.wait_for_function(IDLE)  # the filters refreshed after the upload
+
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_text("Filters").first.click()
+    page.locator(".filter-country input").first.click()
+    page.get_by_role("option", name="Slovenia").click()
+    page.locator("#chip-country").wait_for()
+    ask(page, "How can a region build trust between cluster members?")
+    links = {a.get_attribute("href").split("#")[0] for a in page.locator("#sources .pd-source a").all()}
+    assert links == {"/document/briefs/slovenian-trust"}, links  # the same text in the corpus's brief is filtered out
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="(briefs/slovenian-trust)").click()
+    page.locator("#remove-confirm input").check()
+    page.click("#remove-run")
+    page.get_by_text("Removed Clusters in practice: a test brief (briefs/slovenian-trust).").first.wait_for()
+    page.get_by_role("tab", name="Ask").click()
+    page.locator(".filter-country input").first.click()
+    page.get_by_role("option", name="Austria").wait_for()
+    assert page.get_by_role("option", name="Slovenia").count() == 0, "a removed document's country is still offered"

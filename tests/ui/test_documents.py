@@ -17,7 +17,6 @@ from assistant.documents import (
     safe_file_name,
     save_upload,
     uploads_dir,
-    with_metadata,
 )
 from assistant.service import Assistant
 from assistant.ui import build_ui
@@ -25,6 +24,7 @@ from assistant.ui_handlers import Handlers
 from ingest.config import Config
 from ingest.errors import DocumentError
 from ingest.pipeline import Progress
+from ingest.sidecar import sidecar_path
 from tests.ui.conftest import UI_CORPUS
 from tests.ui.fakes import FakeAssistant
 
@@ -208,13 +208,33 @@ def test_the_first_upload_into_an_empty_index_starts_the_assistant(tmp_path: Pat
     assert ("Central Transdanubia", "Central Transdanubia") in region.choices and ("skills", "skills") in theme.choices
 
 
-def test_metadata_is_for_markdown_and_text_uploads(tmp_path: Path, pdf_writer) -> None:
-    pdf = pdf_writer(tmp_path / "brief.pdf")
-    assert with_metadata(pdf, {"country": ""}) == pdf  # nothing to set: the file as it is
-    with pytest.raises(DocumentError, match="can be set on Markdown or text only"):
-        with_metadata(pdf, {"country": "Austria"})
-    note = with_metadata(_file(tmp_path, "n.md", "Just text."), {"project": "X", "themes": ["a", "b"]})
-    assert note.read_text(encoding="utf-8") == "---\nproject: X\nthemes:\n- a\n- b\n---\nJust text."
+def test_a_pdf_upload_keeps_its_metadata_in_a_sidecar(live: Assistant, tmp_path: Path, pdf_writer) -> None:
+    handlers = Handlers(live, live.config)
+    pdf = pdf_writer(tmp_path / "in" / "trust.pdf")
+    handlers.upload(str(pdf), "brief", "Slovenia", "", "SloCluster", "trust, skills", _request(None))
+    saved = uploads_dir(live.config) / "briefs" / "trust.pdf"
+    assert saved.read_bytes() == pdf.read_bytes(), "the uploaded bytes were changed"
+    assert "country: Slovenia" in sidecar_path(saved).read_text(encoding="utf-8")
+    indexed = {d.doc_id: d for d in live.documents()}["briefs/trust"]
+    assert indexed.metadata == {"country": "Slovenia", "project": "SloCluster", "themes": ("trust", "skills")}
+    country, *_ = handlers.document_views(filter_groups=1)[-4:]
+    assert ("Slovenia", "Slovenia") in country.choices
+
+    handlers.remove("briefs/trust", True, _request(None))
+    assert not saved.exists() and not sidecar_path(saved).exists()
+
+
+def test_a_failed_reupload_puts_back_the_earlier_file_and_its_metadata(live: Assistant, tmp_path: Path) -> None:
+    note = _file(tmp_path, "danube-batteries.md", BATTERY_NOTE)
+    add_document(note, "good_practice", live.config, assistant=live, metadata={"region": "Pest"})
+    saved = uploads_dir(live.config) / "good_practices" / "danube-batteries.md"
+    sidecar = sidecar_path(saved).read_bytes()
+    broken = _file(tmp_path / "second", "danube-batteries.md", "---\ntitle: [unclosed\n---\nText.\n")
+    with pytest.raises(DocumentError, match="front matter is not valid YAML"):
+        add_document(broken, "good_practice", live.config, assistant=live, metadata={"region": "Baranya"})
+    assert saved.read_text(encoding="utf-8") == BATTERY_NOTE and sidecar_path(saved).read_bytes() == sidecar
+    assert {d.doc_id: d for d in live.documents()}["good_practices/danube-batteries"].metadata["region"] == "Pest"
+    assert sorted(p.name for p in saved.parent.iterdir()) == [saved.name, sidecar_path(saved).name]
 
 
 def test_the_app_answers_several_requests_at_once(tmp_path: Path) -> None:
