@@ -235,12 +235,19 @@ def test_the_documents_tab_by_keyboard_only(rich_server: str, page: Any, tmp_pat
     tab_to(page, "#upload-run")
     page.keyboard.press("Enter")
     page.get_by_text("briefs/keyboard-brief was added").first.wait_for()
-    page.wait_for_function(IDLE)  # the lists refreshed after the upload (that refresh clears the remove choice)
+    # The lists refresh in a second event after the upload's (and that refresh clears the remove choice): no status
+    # tracker shows between the two, so wait for what the refresh brings, the new document's row in the table.
+    page.wait_for_function("() => document.querySelector('#documents').innerText.includes('briefs/keyboard-brief')")
+    page.wait_for_function(IDLE)
 
     choose_option(page, "#remove-choice input", "Clusters in practice: a test brief (briefs/keyboard-brief)")
     tab_to(page, "#remove-confirm input")
     page.keyboard.press("Space")
     assert page.locator("#remove-confirm input").is_checked()
     tab_to(page, "#remove-run")
+    assert (
+        page.locator("#remove-choice input").input_value()
+        == "Clusters in practice: a test brief (briefs/keyboard-brief)"
+    )
     page.keyboard.press("Enter")
     page.get_by_text("Removed Clusters in practice: a test brief (briefs/keyboard-brief).").first.wait_for()
