@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 BOT = "#chat [data-testid='bot']"
@@ -32,6 +34,20 @@ def ask(page: Any, question: str) -> str:
     wait_for_sources(page, question)
     page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')")
     return str(page.evaluate(LAST_BOT_TEXT))
+
+
+@contextmanager
+def expect_file_chooser(page: Any) -> Iterator[Any]:
+    """``page.expect_file_chooser()`` that Chromium is ready for before the body runs (the body opens the chooser).
+
+    Starting the wait turns on Chromium's file chooser interception (``Page.setInterceptFileChooserDialog``), but
+    Playwright sends that without waiting for the reply, and a busy renderer runs input before DevTools commands:
+    a key pressed at once may open the chooser first, un-intercepted, which headless Chromium cancels, and no
+    "filechooser" event ever comes. A call into the page on the same DevTools session is answered only after that
+    command has been handled."""
+    with page.expect_file_chooser() as chooser:
+        page.evaluate("() => document.activeElement?.tagName")
+        yield chooser
 
 
 def wait_for_uploaded(page: Any, stem: str) -> None:
