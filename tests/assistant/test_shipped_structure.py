@@ -191,18 +191,3 @@ def test_a_german_question_is_answered_from_the_english_sentence_that_answers_it
 
 def test_an_english_question_does_not_take_the_multilingual_path(shipped: Assistant) -> None:
     assert shipped._multilingual("Whose interests does cluster governance represent?", shipped.extractive, None) is None
-
-
-def test_a_list_written_as_short_sentences_comes_with_the_sentence_next_to_it(shipped: Assistant) -> None:
-    """Bug: "New R&D facility. Enthusiastic local partnership. Committed experts …" (what PBN says the peer review
-    delivered) was never quoted: each item is too short to be a sentence on its own, so one of them at most came."""
-    answer = shipped.ask("What were the results of the Szombathely peer review?")
-
-    texts = [s.text for s in answer.sentences]
-    assert {
-        "New R&D facility.",
-        "Enthusiastic local partnership.",
-        "Precise focus on longterm comparative advantage.",
-    } <= set(texts)
-    assert len(texts) == len(set(texts)), "each item once"
-    assert not any(t.startswith(("Table 1", "Source:")) for t in texts)

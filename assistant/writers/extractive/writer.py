@@ -45,9 +45,7 @@ MAX_LIST_PASSAGES = 3  # a list is followed into at most two further passages
 HEAD_WORDS = 10  # "• Reorganisation of cluster supply chain networks: …" has a head of 6 words
 ENUMERATION_ITEMS = 4  # "Flanders (Belgium), Catalonia (Spain), Pomorskie (Poland), Upper Austria"
 ENUMERATION_ITEM_WORDS = 4
-NOVEL_SHARE = 0.5
-FRAGMENT_WORDS = 10  # "Revealing financial and professional support for the coming decade.": an item, not a sentence
-FRAGMENT_RUN = 3  # an elaborating sentence must bring at least this share of new content words
+NOVEL_SHARE = 0.5  # an elaborating sentence must bring at least this share of new content words
 
 
 class SentenceSource(Protocol):
@@ -392,15 +390,6 @@ class ExtractiveWriter(Writer):
             pick = max(remaining, key=lambda c: c.score - 0.5 * max(float(c.vector @ s.vector) for s in chosen))
             chosen.append(pick)
             budget -= len(words(pick.sentence.text))
-        # A sentence next to a list set as short sentences ("New R&D facility. … These are the results of …") brings
-        # the list, when it fits.
-        for sentence in [c for c in chosen if not c.is_item]:
-            said = {c.sentence.text for c in chosen}  # overlapping passages repeat sentences
-            run = [item for item in self._fragment_run(sentence) if item.sentence.text not in said]
-            length = sum(len(words(item.sentence.text)) for item in run)
-            if run and length <= budget:
-                chosen += run
-                budget -= length
         elaboration = _elaboration(best, candidates, chosen)
         if (
             len(chosen) < self.settings.max_sentences
@@ -424,32 +413,6 @@ class ExtractiveWriter(Writer):
                 break
             items += more
         return items
-
-    def _fragment_run(self, best: _Candidate) -> list[_Candidate]:
-        """The run of at least ``FRAGMENT_RUN`` short sentences of ``best``'s paragraph right before or after it ("New
-        R&D facility. Enthusiastic local partnership. Committed experts …"): a list written as sentences."""
-        sentences, vectors = self.sentences.sentences_of([best.sentence.chunk_id])
-        text = best.passage.chunk.text
-        at = next((i for i, s in enumerate(sentences) if s.start == best.sentence.start), None)
-        if at is None:
-            return []
-
-        def run(indices: Iterable[int]) -> list[int]:
-            found, previous = [], sentences[at]
-            for index in indices:
-                sentence = sentences[index]
-                between = text[min(previous.end, sentence.end) : max(previous.start, sentence.start)]
-                if not _is_fragment(sentence.text) or "\n\n" in between:
-                    break
-                found.append(index)
-                previous = sentence
-            return found
-
-        before, after = run(range(at - 1, -1, -1))[::-1], run(range(at + 1, len(sentences)))
-        indices = max(before, after, key=len)
-        if len(indices) < FRAGMENT_RUN:
-            return []
-        return [_Candidate(sentences[i], best.passage, 0.0, 0.0, 0.0, vectors[i], True) for i in indices]
 
     def _continuation(self, last: _Candidate) -> list[_Candidate]:
         """The list items that open the passage after ``last``'s (sentences after ``last``, up to non-items)."""
@@ -687,14 +650,6 @@ def _runs_on(last: _Candidate) -> bool:
 def _is_bullet(text: str) -> bool:
     """A list item: the PDF cleaner's "•", or Markdown's "- " / "* "."""
     return text.lstrip().startswith(("•", "- ", "* "))
-
-
-def _is_fragment(text: str) -> bool:
-    """A short sentence with a full stop, too short to stand alone ("Enthusiastic local partnership."); a caption
-    ("Table 1.", "Source: the authors …") has a figure or a label and is none."""
-    text = text.strip()
-    short = text.endswith(".") and len(words(text)) <= FRAGMENT_WORDS
-    return short and not _is_bullet(text) and ":" not in text and not any(c.isdigit() for c in text)
 
 
 def _is_whole(text: str) -> bool:
