@@ -201,7 +201,8 @@ def test_the_draft_tab_by_keyboard_only(rich_server: str, page: Any) -> None:
     page.keyboard.press("Enter")
     tab_to(page, "#draft-markdown button")
     page.keyboard.press("Enter")
-    assert page.evaluate("() => navigator.clipboard.readText()") == markdown
+    # The copy button writes the clipboard asynchronously: wait until it holds the draft (times out if it never does).
+    page.wait_for_function("async m => (await navigator.clipboard.readText()) === m", arg=markdown, timeout=10_000)
     assert_every_control_is_reached(page)
 
 
