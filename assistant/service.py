@@ -235,9 +235,8 @@ class Assistant:
     def unknown_names(self, text: str) -> tuple[str, ...]:
         """The names of a request ``text`` that are context, not something the documents must contain
         (lower-cased): every name outside the clause that asks for good practices. "The Czech Ministry of
-        Industry and Trade asks how to …", "A cluster manager in Greece asks whether there are good practices on
-        vouchers": who asks and from where; "… good practices from Cyprus" keeps Cyprus, which the records must
-        hold."""
+        Industry and Trade asks how to …": who asks; "… good practices from Cyprus" keeps Cyprus, which the records
+        must hold."""
         requested = set(asked_names(record_request(text)))
         return tuple(name for name in dict.fromkeys(asked_names(text)) if name not in requested)
 

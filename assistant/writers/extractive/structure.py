@@ -250,8 +250,7 @@ def _field(value: object) -> str:
 
 def record_request(question: str) -> str:
     """The clause of ``question`` that names good practices, from the last clause break before the name on
-    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …";
-    "A cluster manager in Greece asks whether there are good practices on …" -> "there are good practices on …");
+    ("Which of the Commission's challenges …, and which good practice helps …?" -> "which good practice helps …");
     "" when it names none."""
     found = RECORD_NOUN.search(question)
     if not found:
@@ -278,8 +277,7 @@ def record_terms(chunk: Chunk) -> set[str]:
 # A good-practice record is named by its document type ("good practice"): a question that names it asks about
 # records, and its clause with that name is what the records must hold. No request wording is matched.
 RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)
-# Punctuation, "and", and the conjunctions that open a subordinate clause: grammar, not request wordings.
-_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|whether|if|that)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;:]|\band\b", re.IGNORECASE)
 # The words such a question uses to ask for records: not part of what the records must be about.
 RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
 # The kind of place a "which regions …" question asks for: not part of its topic.
