@@ -27,6 +27,8 @@ def read_questions(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 yield number, f"{path}:{number}: needs a non-empty 'question' field; skipped"
             elif "id" not in record:
                 yield number, f"{path}:{number}: needs an 'id' field; skipped"
+            elif not _is_history(record.get("history", [])):
+                yield number, f"{path}:{number}: 'history' must be a list of earlier questions (strings); skipped"
             else:
                 yield number, record
 
@@ -37,7 +39,9 @@ def answer_questions(assistant: Assistant, path: Path, out: TextIO, *, filters: 
         if isinstance(record, str):
             yield record
             continue
-        answer = answer_to_dict(assistant.ask(str(record["question"]), filters=filters))
+        # A follow-up line carries the conversation's earlier questions, asked first (only the last is written).
+        history = assistant.replay(record.get("history") or [], filters=filters)
+        answer = answer_to_dict(assistant.ask(str(record["question"]), filters=filters, history=history))
         copied = {k: v for k, v in record.items() if k != "question"}
         result = copied | answer
         # An input field named like a contract field (e.g. a reference "answer") is kept under "input".
@@ -46,3 +50,7 @@ def answer_questions(assistant: Assistant, path: Path, out: TextIO, *, filters: 
             result["input"] = clashing
         out.write(json.dumps({"id": record["id"]} | result, ensure_ascii=False) + "\n")
         out.flush()
+
+
+def _is_history(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(q, str) and q.strip() for q in value)

@@ -94,7 +94,7 @@ class Assistant:
         settings: WriterSettings | None = None,
         writer: Writer | None = None,
     ) -> None:
-        from ingest.embedding import load_embedder  # the model loads once per process
+        from ingest.embedding import embedder_for  # the model loads once per process
 
         self.config = config
         self.store = store or open_store(config)
@@ -102,7 +102,7 @@ class Assistant:
             raise IndexNotFound(
                 f"No documents in the index at {self.store.location} — run `policydesk ingest corpus/` first."
             )
-        self.embedder = load_embedder(cache_dir=config.model_cache)
+        self.embedder = embedder_for(config)
         self._rebuilding = threading.Lock()
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
@@ -143,6 +143,23 @@ class Assistant:
             if isinstance(event, Final):
                 return event.answer
         raise RuntimeError("the answer stream ended without an answer")
+
+    def replay(
+        self,
+        earlier: Sequence[str],
+        *,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        writer: str | Writer | None = None,
+    ) -> list[Turn]:
+        """The conversation of ``earlier`` questions (oldest first), each asked after the ones before it.
+
+        What a follow-up in a question file (``"history"``) is asked after, in ``ask --file`` and the evaluation.
+        """
+        turns: list[Turn] = []
+        for question in earlier:
+            turns.append(Turn.of(self.ask(question, filters=filters, history=turns, mode=mode, writer=writer)))
+        return turns
 
     def stream(
         self,

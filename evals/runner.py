@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, Turn, answer_to_dict, compose_draft, read_questions
+from assistant import Assistant, answer_to_dict, compose_draft, read_questions
 from assistant.export import citation_to_dict, passage_to_dict
 from assistant.writers import Writer
 from evals import metrics
@@ -75,9 +75,7 @@ def ask_result(
     conversation (only the last is scored); one with ``"mode": "draft"`` is a request for a draft reply, scored
     on the draft's whole Markdown text.
     """
-    history: list[Turn] = []
-    for earlier in question.get("history") or ():
-        history.append(Turn.of(assistant.ask(str(earlier), mode=mode, writer=writer)))
+    history = assistant.replay([str(q) for q in question.get("history") or ()], mode=mode, writer=writer)
     if question.get("mode") == DRAFT_MODE:
         answer = draft_result(assistant, str(question["question"]))
     else:

@@ -61,11 +61,11 @@ class _TimedEmbedder:
 
 def phase_ingest(args: dict[str, Any]) -> dict[str, Any]:
     """The real pipeline over ``args["corpus"]``: documents and chunks per second, the share spent embedding."""
-    from ingest.embedding import load_embedder
+    from ingest.embedding import embedder_for
     from ingest.pipeline import ingest
 
     config = _config(args)
-    embedder = _TimedEmbedder(load_embedder(cache_dir=config.model_cache))
+    embedder = _TimedEmbedder(embedder_for(config))
     report = ingest([Path(args["corpus"])], config, embedder_factory=lambda: embedder)
     return {
         "seconds": report.seconds,

@@ -36,9 +36,12 @@ ENV_VARS: dict[str, str] = {
     "llm_model_file": "POLICYDESK_LLM_MODEL_FILE",
     "ingest_lock_timeout": "POLICYDESK_INGEST_LOCK_TIMEOUT",
     "max_file_mb": "POLICYDESK_MAX_FILE_MB",
+    "embed_precision": "POLICYDESK_EMBED_PRECISION",
 }
 # The answer writers ``writer`` may name (assistant.writers.make_writer).
 WRITER_KINDS = ("extractive", "openai", "llamacpp")
+# The embedding graph's arithmetic (ingest.embedding): int8 is about 1.5x faster, cosine to fp32 >= 0.99.
+EMBED_PRECISIONS = ("fp32", "int8")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Config:
         llm_model_file: the GGUF file of the in-process model (default: the packaged Qwen2.5-Coder-1.5B).
         ingest_lock_timeout: seconds an ingest waits for another one on the same index to finish.
         max_file_mb: files larger than this (in MB) are reported and skipped by ingest.
+        embed_precision: "int8" or "fp32": the embedding model's dense projections (see README, "Embedding").
+            Part of every document's content hash: changing it re-embeds the index on the next ingest.
     """
 
     index_dir: Path = Path(".policydesk")
@@ -80,6 +85,7 @@ class Config:
     llm_model_file: Path | None = None
     ingest_lock_timeout: float = 600.0
     max_file_mb: int = 100
+    embed_precision: str = "fp32"
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
@@ -131,9 +137,10 @@ def _coerce(name: str, value: Any) -> Any:
         if number < (0 if name == "chunk_overlap" else 1):
             raise ConfigError(f"Setting {name} must be positive, got {number}.")
         return number
-    if name == "writer":
-        if value not in WRITER_KINDS:
-            raise ConfigError(f"Setting writer must be one of {', '.join(WRITER_KINDS)}, got {value!r}.")
+    if name in {"writer", "embed_precision"}:
+        choices = WRITER_KINDS if name == "writer" else EMBED_PRECISIONS
+        if value not in choices:
+            raise ConfigError(f"Setting {name} must be one of {', '.join(choices)}, got {value!r}.")
         return value
     if name == "llm_url":
         url = str(value).rstrip("/")

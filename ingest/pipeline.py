@@ -185,10 +185,13 @@ def reingest_documents(
 def index_version(file_hash: str, config: Config) -> str:
     """The content hash a document is indexed under: its bytes, the chunk settings and the index format.
 
-    Folding them in means that changing ``chunk_tokens`` (or what a chunk embeds, ``INDEX_FORMAT``) re-chunks
-    every document on the next ingest, through the same atomic replace as an edited file.
+    Folding them in means that changing ``chunk_tokens`` (or what a chunk embeds, ``INDEX_FORMAT``, or the
+    embedding's precision) re-chunks every document on the next ingest, through the same atomic replace as an
+    edited file. fp32 adds nothing, so indexes built before the setting existed stay current.
     """
     settings = f"{file_hash}|{config.chunk_tokens}|{config.chunk_overlap}|{INDEX_FORMAT}"
+    if config.embed_precision != "fp32":
+        settings += f"|{config.embed_precision}"
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
@@ -338,9 +341,9 @@ def indexed_document(
 
 
 def _default_embedder(config: Config) -> Embedder:
-    from ingest.embedding import load_embedder  # imported late: an unchanged corpus never loads the model
+    from ingest.embedding import embedder_for  # imported late: an unchanged corpus never loads the model
 
-    return load_embedder(cache_dir=config.model_cache)
+    return embedder_for(config)
 
 
 __all__ = ["Embedder", "FileOutcome", "IngestReport", "Progress", "ingest", "reingest_documents"]

@@ -186,3 +186,31 @@ def test_a_german_question_is_answered_from_the_english_sentence_that_answers_it
 
 def test_an_english_question_does_not_take_the_multilingual_path(shipped: Assistant) -> None:
     assert shipped._multilingual("Whose interests does cluster governance represent?", shipped.extractive, None) is None
+
+
+def test_ask_file_answers_a_follow_up_line_after_its_history(shipped: Assistant, tmp_path: Path) -> None:
+    """``ask --file`` lines may carry the earlier turns, as eval question lines do (``"history"``)."""
+    import io
+    import json
+
+    from assistant import answer_questions
+
+    questions = tmp_path / "questions.jsonl"
+    follow_up = "and in which country is that?"
+    lines = [
+        {"id": "alone", "question": follow_up},
+        {"id": "after", "question": follow_up, "history": ["Tell me about the Santara Valley good practice."]},
+        {"id": "bad", "question": follow_up, "history": "Tell me about Santara Valley."},
+    ]
+    questions.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out = io.StringIO()
+
+    skipped = list(answer_questions(shipped, questions, out))
+
+    assert skipped == [f"{questions}:3: 'history' must be a list of earlier questions (strings); skipped"]
+    rows = {row["id"]: row for row in map(json.loads, out.getvalue().splitlines())}
+    assert set(rows) == {"alone", "after"}
+    assert rows["alone"]["abstained"]
+    assert "Lithuania" in rows["after"]["answer"] and not rows["after"]["abstained"]
+    assert rows["after"]["history"] == lines[1]["history"]  # input fields are copied through
+    assert any("santara" in c["doc_id"] for c in rows["after"]["citations"])

@@ -87,6 +87,10 @@ def test_chroma_url_from_environment_loses_its_trailing_slash() -> None:
             "Setting ingest_lock_timeout must be 0 or more seconds, got '-1'.",
         ),
         (
+            {"POLICYDESK_EMBED_PRECISION": "fp16"},
+            "Setting embed_precision must be one of fp32, int8, got 'fp16'.",
+        ),
+        (
             {"POLICYDESK_CHROMA_URL": "localhost:8000"},
             "chroma_url must look like http://HOST:PORT, got 'localhost:8000'.",
         ),
@@ -115,7 +119,7 @@ def test_unknown_setting_in_the_file_lists_the_valid_ones(tmp_path: Path) -> Non
     assert str(caught.value) == (
         "Unknown setting(s) chunk_size; valid settings: index_dir, chroma_url, collection_prefix, chunk_tokens, "
         "chunk_overlap, top_k, model_cache, writer, llm_url, llm_model, llm_timeout, llm_threads, llm_model_file, "
-        "ingest_lock_timeout, max_file_mb."
+        "ingest_lock_timeout, max_file_mb, embed_precision."
     )
 
 
@@ -171,3 +175,14 @@ def test_non_integer_toml_values_are_rejected(tmp_path: Path, value: str) -> Non
     config_file = _write(tmp_path / "p.toml", f"chunk_tokens = {value}\n")
     with pytest.raises(ConfigError, match=r"^Setting chunk_tokens must be a whole number, got "):
         Config.load(environ={"POLICYDESK_CONFIG": str(config_file)})
+
+
+def test_embed_precision_changes_the_content_hash_and_fp32_keeps_the_old_one() -> None:
+    import hashlib
+
+    from ingest.pipeline import INDEX_FORMAT, index_version
+
+    fp32, int8 = Config(embed_precision="fp32"), Config(embed_precision="int8")
+    before = hashlib.sha256(f"abc|{fp32.chunk_tokens}|{fp32.chunk_overlap}|{INDEX_FORMAT}".encode()).hexdigest()
+    assert index_version("abc", fp32) == before  # indexes built before the setting stay current
+    assert index_version("abc", int8) != before  # switching re-embeds on the next ingest

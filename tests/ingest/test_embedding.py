@@ -40,6 +40,49 @@ def test_matches_sentence_transformers_reference(embedder: MiniLMEmbedder) -> No
     assert cosines[worst] >= 0.999, f"{items[worst]['text'][:60]!r}: cosine {cosines[worst]:.5f}"
 
 
+@pytest.fixture(scope="module")
+def int8_embedder(cache_dir: Path) -> MiniLMEmbedder:
+    return MiniLMEmbedder(cache_dir=cache_dir, quantized=True)
+
+
+def test_int8_stays_within_the_cosine_bound_on_real_texts(int8_embedder: MiniLMEmbedder) -> None:
+    """int8 vectors against sentence-transformers' own: the bound the precision setting promises (0.99)."""
+    items = json.loads(REFERENCE.read_text(encoding="utf-8"))["items"]
+    reference = np.array([item["vector"] for item in items], dtype=np.float32)
+    vectors = int8_embedder.embed([item["text"] for item in items], batch_size=8)
+    cosines = (vectors * reference).sum(axis=1) / np.linalg.norm(reference, axis=1)
+    worst = int(cosines.argmin())
+    assert cosines[worst] >= 0.99, f"{items[worst]['text'][:60]!r}: cosine {cosines[worst]:.5f}"
+    assert cosines.min() < 0.99999, "the int8 graph should not compute fp32's exact vectors"
+
+
+def test_int8_graph_runs_its_dense_projections_as_integer_products(int8_embedder: MiniLMEmbedder) -> None:
+    assert int8_embedder.model_name.endswith("(int8)")
+    assert int8_embedder.cache_file is not None and "int8" in int8_embedder.cache_file.name
+    import onnx
+
+    operators = [node.op_type for node in onnx.load(str(int8_embedder.cache_file)).graph.node]
+    assert operators.count("MatMulInteger") == 18  # 6 layers x (attention output, FFN in, FFN out)
+    assert "MatMul" not in operators and operators.count("Attention") == 6  # the QKV projection stays fp32
+
+
+def test_int8_vectors_are_unit_length_and_batch_independent(int8_embedder: MiniLMEmbedder) -> None:
+    texts = [LONG_TEXT, "a", "Cluster policy in Europe.", "Vouchers for SMEs"]
+    batched = int8_embedder.embed(texts, batch_size=4)
+    np.testing.assert_allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    # Per-token scales: a text's vector does not depend on the texts it is batched with.
+    one_by_one = np.stack([int8_embedder.embed_query(text) for text in texts])
+    np.testing.assert_allclose((batched * one_by_one).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_embedder_for_follows_the_precision_setting(cache_dir: Path) -> None:
+    from ingest.config import Config
+    from ingest.embedding import embedder_for
+
+    assert embedder_for(Config(model_cache=cache_dir, embed_precision="int8")).model_name.endswith("(int8)")
+    assert not embedder_for(Config(model_cache=cache_dir)).model_name.endswith("(int8)")
+
+
 def test_shape_dtype_and_unit_length(embedder: MiniLMEmbedder) -> None:
     vectors = embedder.embed(["What is a cluster?", "a", LONG_TEXT])
     assert vectors.shape == (3, DIMENSION)
