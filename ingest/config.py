@@ -85,7 +85,7 @@ class Config:
     llm_model_file: Path | None = None
     ingest_lock_timeout: float = 600.0
     max_file_mb: int = 100
-    embed_precision: str = "fp32"
+    embed_precision: str = "int8"
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
