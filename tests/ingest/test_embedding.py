@@ -79,8 +79,8 @@ def test_embedder_for_follows_the_precision_setting(cache_dir: Path) -> None:
     from ingest.config import Config
     from ingest.embedding import embedder_for
 
-    assert embedder_for(Config(model_cache=cache_dir, embed_precision="int8")).model_name.endswith("(int8)")
-    assert not embedder_for(Config(model_cache=cache_dir)).model_name.endswith("(int8)")
+    assert embedder_for(Config(model_cache=cache_dir)).model_name.endswith("(int8)")  # the default
+    assert not embedder_for(Config(model_cache=cache_dir, embed_precision="fp32")).model_name.endswith("(int8)")
 
 
 def test_shape_dtype_and_unit_length(embedder: MiniLMEmbedder) -> None:
