@@ -236,13 +236,14 @@ class ProgressBars:
     def update(self, snapshot: Progress) -> None:
         self._set("files", snapshot.files_done, snapshot.files_total, snapshot.label)
         self._set("chunks", snapshot.chunks_done, snapshot.chunks_total, "")
+        self._set("sentences", snapshot.sentences_done, snapshot.sentences_total, "")
 
     def _set(self, name: str, done: int, total: int, label: str) -> None:
         from tqdm import tqdm
 
         if name not in self._bars:
             self._bars[name] = tqdm(
-                total=total, desc=f"{name:<6}", unit=name[:-1], file=sys.stderr, position=len(self._bars)
+                total=total, desc=f"{name:<9}", unit=name[:-1], file=sys.stderr, position=len(self._bars)
             )
         bar = self._bars[name]
         bar.total = total

@@ -186,8 +186,14 @@ def remove_document(assistant: Assistant, doc_id: str) -> IndexedDocument:
 def progress_fraction(snapshot: Progress) -> tuple[float, str]:
     """An ingest progress snapshot as a fraction done and a line of text for a progress bar."""
     if snapshot.chunks_total:
-        fraction = snapshot.chunks_done / snapshot.chunks_total
-        return fraction, f"Embedding {snapshot.label}: {snapshot.chunks_done}/{snapshot.chunks_total} chunks"
+        # A chunk and its sentences cost about the same to embed, so each half of the bar is one of them.
+        done = snapshot.chunks_done / snapshot.chunks_total
+        if snapshot.sentences_total:
+            done = (done + snapshot.sentences_done / snapshot.sentences_total) / 2
+        text = f"Embedding {snapshot.label}: {snapshot.chunks_done}/{snapshot.chunks_total} chunks"
+        if snapshot.chunks_done == snapshot.chunks_total and snapshot.sentences_total:
+            text += f", {snapshot.sentences_done}/{snapshot.sentences_total} sentences"
+        return done, text
     fraction = snapshot.files_done / snapshot.files_total if snapshot.files_total else 0.0
     return fraction, f"Reading {snapshot.label}" if snapshot.label else "Checking the file"
 

@@ -28,6 +28,7 @@ from ingest.store import Store, open_store
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
+SENTENCE_BATCH = 512  # sentences are short: a larger call sorts more of them into evenly long batches
 # Bump when what is embedded or indexed per chunk changes (2: good-practice fields in the context header;
 # 3: a wrapped line after a heading is no longer taken for a heading; 4: sentences are not cut after "e.g.").
 INDEX_FORMAT = 4
@@ -53,6 +54,10 @@ class Progress:
     chunks_done: int = 0
     chunks_total: int = 0
     label: str = ""
+    # Every chunk's sentences are embedded too (about as much work again): counted so a long file's progress
+    # does not stall at 100% of its chunks.
+    sentences_done: int = 0
+    sentences_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -304,20 +309,33 @@ def _ingest_file(
         return FileOutcome(doc_id, str(path), "failed", reason=exc.reason)
     sentences = [s for chunk in chunks for s in split_sentences(chunk)]
     snapshot.chunks_total += len(chunks)
-    chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, notify, snapshot)
-    sentence_vectors = embedder.embed([s.text for s in sentences]) if sentences else np.zeros((0, 384), np.float32)
+    snapshot.sentences_total += len(sentences)
+
+    def chunks_embedded(count: int) -> None:
+        snapshot.chunks_done += count
+        notify()
+
+    def sentences_embedded(count: int) -> None:
+        snapshot.sentences_done += count
+        notify()
+
+    chunk_vectors = _embed([embedding_text(c) for c in chunks], embedder, chunks_embedded, EMBED_BATCH)
+    sentence_vectors = _embed([s.text for s in sentences], embedder, sentences_embedded, SENTENCE_BATCH)
     indexed = indexed_document(document, chunks, sentences=len(sentences), embedding_model=embedder.model_name)
     store.write_document(indexed, chunks, chunk_vectors, sentences, sentence_vectors)
     logger.info("%s %s: %d chunks, %d sentences", status, doc_id, len(chunks), len(sentences))
     return FileOutcome(doc_id, str(path), status, chunks=len(chunks))
 
 
-def _embed(texts: list[str], embedder: Embedder, notify: Callable[[], None], snapshot: Progress) -> np.ndarray:
+def _embed(texts: list[str], embedder: Embedder, embedded: Callable[[int], None], batch: int) -> np.ndarray:
+    """Embed ``texts`` ``batch`` at a time, reporting each batch done (the embedder sorts each call's texts by
+    length, so a larger batch pads less)."""
+    if not texts:
+        return embedder.embed([])
     parts = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
-        snapshot.chunks_done += len(parts[-1])
-        notify()
+    for start in range(0, len(texts), batch):
+        parts.append(embedder.embed(texts[start : start + batch]))
+        embedded(len(parts[-1]))
     return np.concatenate(parts)
 
 

@@ -61,9 +61,11 @@ def _append(path: Path, text: str) -> None:
 
 def test_first_ingest_adds_everything(corpus: Path, embedder, _isolated_home: Path) -> None:
     snapshots: list[tuple[int, int, int, int]] = []
+    sentences: list[tuple[int, int]] = []
 
     def progress(snapshot: Progress) -> None:
         snapshots.append((snapshot.files_done, snapshot.files_total, snapshot.chunks_done, snapshot.chunks_total))
+        sentences.append((snapshot.sentences_done, snapshot.sentences_total))
 
     config = Config.load()
     report = _run(corpus, config, embedder, progress=progress)
@@ -74,6 +76,10 @@ def test_first_ingest_adds_everything(corpus: Path, embedder, _isolated_home: Pa
     assert report.total_documents == 4
     assert report.chunks_written == report.total_chunks >= 4
     assert snapshots[-1] == (4, 4, report.total_chunks, report.total_chunks)
+    # The sentences' embedding is progress too: it advances after a document's chunks are done.
+    assert sentences[-1][0] == sentences[-1][1] > report.total_chunks
+    done = [d for d, _ in sentences]
+    assert done == sorted(done) and len(set(done)) == 1 + 4, "each document's sentences are reported when embedded"
 
     store = open_store(config)
     assert_consistent(store)

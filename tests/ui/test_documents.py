@@ -106,6 +106,12 @@ def test_the_document_type_decides_the_folder(tmp_path: Path) -> None:
 def test_progress_is_a_fraction_with_a_label() -> None:
     assert progress_fraction(Progress(0, 1, 3, 4, "a.pdf")) == (0.75, "Embedding a.pdf: 3/4 chunks")
     assert progress_fraction(Progress()) == (0.0, "Checking the file")
+    # Once a document's chunks are embedded, its sentences fill the second half of the bar.
+    assert progress_fraction(Progress(0, 1, 4, 4, "a.pdf", 10, 40)) == (
+        0.625,
+        "Embedding a.pdf: 4/4 chunks, 10/40 sentences",
+    )
+    assert progress_fraction(Progress(0, 1, 2, 4, "a.pdf", 0, 40))[0] == 0.25
 
 
 def test_only_the_admin_manages_documents_when_a_login_is_configured(tmp_path: Path) -> None:
