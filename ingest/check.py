@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.config import Config
-from ingest.embedding import DIMENSION, MODEL_NAME
+from ingest.embedding import DIMENSION, INT8_SUFFIX, MODEL_NAME
 from ingest.keyword_index import build_keyword_index, keyword_index_dir, persisted_chunks, read_stamp, registry_stamp
 from ingest.locking import ingest_lock
 from ingest.pipeline import Embedder, reingest_documents
@@ -135,7 +135,8 @@ def _check_document(
     if bare:
         problems.append(f"{bare} chunk{'s' if bare > 1 else ''} without sentences")
     incomplete = bool(problems)
-    if doc.embedding_model and doc.embedding_model != MODEL_NAME:
+    # Either precision of the model is the queries' vector space; another model is not.
+    if doc.embedding_model and doc.embedding_model.removesuffix(INT8_SUFFIX) != MODEL_NAME:
         problems.append(
             f"embedded with {doc.embedding_model}, but queries use {MODEL_NAME}: delete the index folder and "
             "run `policydesk ingest` again"

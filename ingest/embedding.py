@@ -26,6 +26,8 @@ from ingest.onnx_bert import GRAPH_VERSION, BertConfig, build_bert_model
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
+# Recorded after MODEL_NAME for documents embedded by the int8 graph: the same vector space (cosine to fp32 >= 0.99).
+INT8_SUFFIX = " (int8)"
 MAX_WORDPIECES = 256  # sentence-transformers' max_seq_length for this model
 CACHE_ENV = "POLICYDESK_MODEL_CACHE"
 MODEL_NOT_INSTALLED = (
@@ -125,7 +127,7 @@ class MiniLMEmbedder:
             ModelNotInstalled: The model package is not installed.
         """
         source = model_dir()
-        self.model_name = MODEL_NAME + (" (int8)" if quantized else "")  # recorded with every indexed document
+        self.model_name = MODEL_NAME + (INT8_SUFFIX if quantized else "")  # recorded with every indexed document
         # cache_file is None when the graph could not be cached (it is then kept in memory).
         self.cache_file, model = _load_or_build(Path(cache_dir or default_cache_dir()), quantized=quantized)
         self._session = _session(str(self.cache_file) if model is None else model, threads)
