@@ -143,7 +143,7 @@ def synthetic_document(
     number: int, count: int, source: Sequence[str], rng: np.random.Generator
 ) -> tuple[tuple[str, str, str, str], list[Any], list[Any]]:
     """(doc_id, title, source_path, content_hash), chunks and sentences of synthetic document ``number``."""
-    from ingest.records import Chunk, Sentence
+    from ingest.records import Chunk, Sentence, sentence_id
 
     doc_id = f"synthetic/doc-{number:06d}"
     content_hash = hashlib.sha256(doc_id.encode()).hexdigest()
@@ -160,7 +160,7 @@ def synthetic_document(
         )
         start = 0
         for s, sentence in enumerate(picked):
-            sentences.append(Sentence(f"{chunk_id}-{s}", chunk_id, sentence, start, start + len(sentence)))
+            sentences.append(Sentence(sentence_id(chunk_id, s), chunk_id, sentence, start, start + len(sentence)))
             start += len(sentence) + 1
         offset += len(text) + 1
     return (doc_id, title, path, content_hash), chunks, sentences

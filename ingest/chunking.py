@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import tiktoken
 
-from ingest.records import Chunk, CleanPage, Document, Sentence
+from ingest.records import Chunk, CleanPage, Document, Sentence, sentence_id
 
 if TYPE_CHECKING:
     from llama_index.core.node_parser import SentenceSplitter
@@ -71,8 +71,9 @@ def split_sentences(chunk: Chunk) -> list[Sentence]:
     """The sentences of a chunk (headings and list items count as sentences), with offsets into its text."""
     sentences: list[Sentence] = []
     for start, end in sentence_spans(chunk.text):
-        sentence_id = f"{chunk.chunk_id}:{len(sentences)}"
-        sentences.append(Sentence(sentence_id, chunk.chunk_id, chunk.text[start:end], start, end))
+        sentences.append(
+            Sentence(sentence_id(chunk.chunk_id, len(sentences)), chunk.chunk_id, chunk.text[start:end], start, end)
+        )
     return sentences
 
 

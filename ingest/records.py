@@ -78,6 +78,12 @@ class Chunk:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def sentence_id(chunk_id: str, position: int) -> str:
+    """The id of a chunk's ``position``-th sentence: readers find a chunk's sentences by id (a lookup by key),
+    not by a metadata filter (a scan: 41 ms a read at 450k sentences)."""
+    return f"{chunk_id}:{position}"
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a chunk, embedded at ingest so answers need no embedding at query time.

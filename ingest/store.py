@@ -21,6 +21,7 @@ import math
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
@@ -33,7 +34,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.config import Config
 from ingest.errors import StoreError
 from ingest.locking import opening_lock
-from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence
+from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence, sentence_id
 
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ _GENERATION_ID = "registry"
 # "pending" means unknown leftovers (an index older than this record): the whole collections are scanned once
 # (78.8 s and 2 GB of RSS at 100k chunks, which every ingest that wrote anything used to pay).
 _GARBAGE_ID = "garbage"
+# A chunk's sentences are read by id, this many positions per chunk (200-token chunks hold about 10 sentences);
+# a chunk that fills them all is read again by filter.
+SENTENCES_BY_ID = 48
 # Extra nearest neighbours fetched so that dropping an interrupted run's uncommitted chunks still leaves k.
 ORPHAN_ALLOWANCE = 10
 
@@ -484,11 +488,18 @@ class Store:
         """The sentences of the given chunks with their embeddings, in chunk and position order."""
         if not chunk_ids:
             return [], np.zeros((0, 0), dtype=np.float32)
-        found = read_all(
-            self._sentences,
-            where={"chunk_id": {"$in": list(chunk_ids)}},
-            include=["metadatas", "documents", "embeddings"],
-        )
+        include = ["metadatas", "documents", "embeddings"]
+        ids = [sentence_id(chunk_id, n) for chunk_id in chunk_ids for n in range(SENTENCES_BY_ID)]
+        found = read_all(self._sentences, ids=ids, include=include)
+        per_chunk = Counter(str(meta["chunk_id"]) for meta in found["metadatas"])
+        # A chunk with more sentences than were asked for by id, or none found (ids of another form): by filter.
+        rest = [c for c in chunk_ids if per_chunk[c] in (0, SENTENCES_BY_ID)]
+        if rest:
+            more = read_all(self._sentences, where={"chunk_id": {"$in": rest}}, include=include)
+            kept = [
+                i for i, meta in enumerate(found["metadatas"]) if per_chunk[str(meta["chunk_id"])] != SENTENCES_BY_ID
+            ]
+            found = {name: [found[name][i] for i in kept] + list(more[name]) for name in ("ids", *include)}
         rows = sorted(
             zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True),
             key=lambda row: (list(chunk_ids).index(row[2]["chunk_id"]), int(row[2]["start"])),

@@ -136,6 +136,33 @@ def test_next_chunk_walks_a_document_in_page_and_position_order(shared) -> None:
     assert [c.chunk_id for c in walked] == [c.chunk_id for c in ordered]
 
 
+def test_sentences_of_a_long_chunk_or_of_other_ids_are_all_found(filled, tmp_path: Path, embedder) -> None:
+    """Sentences are read by id, SENTENCES_BY_ID positions per chunk; a chunk with more, or whose sentences
+    have ids of another form (written by an older version), is read by filter, so none is lost."""
+    import dataclasses
+
+    from ingest.store import SENTENCES_BY_ID
+
+    store, _ = filled
+    path = tmp_path / "memo.md"
+    count = SENTENCES_BY_ID + 12
+    path.write_text(" ".join(f"Point {n} holds." for n in range(count)) + "\n", encoding="utf-8")
+    indexed, chunks, chunk_vectors, sentences, sentence_vectors = prepare(
+        path, "helpdesk/memo", embedder, chunk_tokens=400
+    )
+    assert len(chunks) == 1 and len(sentences) == count
+    store.write_document(indexed, chunks, chunk_vectors, sentences, sentence_vectors)
+    found, vectors = store.sentences_of([chunks[0].chunk_id])
+    assert [x.text for x in found] == [x.text for x in sentences] and len(vectors) == count
+
+    other = [dataclasses.replace(x, sentence_id=f"{x.chunk_id}-{n}") for n, x in enumerate(sentences[:5])]
+    store.write_document(indexed, chunks, chunk_vectors, other, sentence_vectors[:5])
+    store.collect_garbage(force=True)
+    store._sentences.delete(ids=[x.sentence_id for x in sentences])
+    found, _ = store.sentences_of([chunks[0].chunk_id])
+    assert [x.sentence_id for x in found] == [x.sentence_id for x in other]
+
+
 def test_sentences_of_follow_the_requested_chunk_order(shared, embedder) -> None:
     store, written = shared
     _, chunks, _, sentences, sentence_vectors = written["briefs/test-brief"]
