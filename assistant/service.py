@@ -102,6 +102,7 @@ class Assistant:
             raise IndexNotFound(
                 f"No documents in the index at {self.store.location} — run `policydesk ingest corpus/` first."
             )
+        self.store.warm()
         self.embedder = embedder_for(config)
         self._rebuilding = threading.Lock()
         self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)

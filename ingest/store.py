@@ -389,6 +389,21 @@ class Store:
             dimensions[name] = len(vectors[0]) if vectors is not None and len(vectors) else None
         return dimensions
 
+    def warm(self) -> threading.Thread:
+        """Load the vector indexes in the background: Chroma reads a collection's HNSW index from disk on its
+        first query (3 s for 450k sentences), which then overlaps the Assistant's own start-up (imports, the
+        keyword index, the model) instead of following it. Failures are left to the first real query."""
+
+        def load() -> None:
+            for collection in (self._chunks, self._sentences):
+                with contextlib.suppress(Exception):
+                    dimension = len(collection.get(limit=1, include=["embeddings"])["embeddings"][0])
+                    collection.query(query_embeddings=[[1.0] * dimension], n_results=1, include=[])
+
+        thread = threading.Thread(target=load, name="policydesk-warm-vectors", daemon=True)
+        thread.start()
+        return thread
+
     def count_chunks(self) -> int:
         """Number of chunk records (committed or not)."""
         return int(self._chunks.count())

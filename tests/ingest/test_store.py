@@ -348,3 +348,16 @@ def test_an_index_older_than_the_record_is_scanned_once(filled) -> None:
     assert reopened.garbage_possible(), "records but no garbage record: an older index, anything may be left"
     reopened.collect_garbage()
     assert not reopened.garbage_possible()
+
+
+def test_warming_the_vector_indexes_in_the_background_finishes_on_empty_and_filled_indexes(
+    shared, tmp_path: Path, embedder
+) -> None:
+    """``Store.warm`` (the Assistant's start-up) queries each collection once, in a thread of its own."""
+    empty = open_store(Config(index_dir=tmp_path / "empty"))
+    for store in (empty, shared[0]):
+        thread = store.warm()
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+    hits = shared[0].dense_search(embedder.embed_query("cluster finance"), 3)
+    assert len(hits) == 3
