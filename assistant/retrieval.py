@@ -86,7 +86,9 @@ class Retriever:
         no_scores: dict[str, float] = {}
         sentence = self._start(mode == "hybrid", lambda: self._sentence_scores(query_vector, n * 2, doc_ids), no_scores)
         ranked = self._rank(mode, dense.result(), self._committed(keyword.result()), sentence.result())
-        passages = _dedupe(ranked)
+        # Without a preference only the first k distinct passages are needed (the texts of ~100 candidates cost
+        # milliseconds to compare).
+        passages = _dedupe(ranked, limit=None if prefer else k)
         if prefer:
             passages.sort(key=lambda item: item[0].doc_id not in prefer)  # stable: best first within each group
         passages = passages[:k]
@@ -178,13 +180,14 @@ def _rrf(dense: list[tuple[Chunk, float]], keyword: list[tuple[Chunk, float]]) -
     return [(chunks[i], fused[i], dense_scores.get(i), keyword_scores.get(i)) for i in order]
 
 
-def _dedupe(
-    ranked: list[Ranked],
-) -> list[Ranked]:
-    """Drop a passage that mostly repeats a better one (same page, overlapping span, or identical text)."""
+def _dedupe(ranked: list[Ranked], *, limit: int | None = None) -> list[Ranked]:
+    """Drop a passage that mostly repeats a better one (same page, overlapping span, or identical text); stop
+    after ``limit`` kept."""
     kept: list[Ranked] = []
     seen_text: set[str] = set()
     for item in ranked:
+        if limit is not None and len(kept) == limit:
+            break
         chunk = item[0]
         text_key = re.sub(r"\W+", " ", chunk.text.lower()).strip()
         if text_key in seen_text or any(_mostly_overlaps(chunk, other[0]) for other in kept):
