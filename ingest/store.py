@@ -206,42 +206,34 @@ class Store:
     ) -> None:
         """Add a document's chunks and sentences, commit it in the registry, then drop its stale chunks."""
         with self._writing(document.doc_id):
-            self._write_document(document, chunks, chunk_vectors, sentences, sentence_vectors)
-
-    def _write_document(
-        self,
-        document: IndexedDocument,
-        chunks: Sequence[Chunk],
-        chunk_vectors: np.ndarray,
-        sentences: Sequence[Sentence],
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        chunk_ids = [chunk.chunk_id for chunk in chunks]
-        for start in range(0, len(chunk_ids), _BATCH):  # leftovers of an interrupted run, never committed
-            self.vector_store.delete_nodes(node_ids=chunk_ids[start : start + _BATCH])
-        for start in range(0, len(chunks), _BATCH):
-            nodes: list[BaseNode] = [
-                chunk_to_node(c, v)
-                for c, v in zip(chunks[start : start + _BATCH], chunk_vectors[start : start + _BATCH], strict=True)
-            ]
-            self.vector_store.add(nodes)
-        by_id = {chunk.chunk_id: chunk for chunk in chunks}
-        for start in range(0, len(sentences), _BATCH):
-            batch = sentences[start : start + _BATCH]
-            self._sentences.upsert(
-                ids=[s.sentence_id for s in batch],
-                embeddings=sentence_vectors[start : start + _BATCH].tolist(),
-                documents=[s.text for s in batch],
-                metadatas=[_sentence_metadata(s, by_id[s.chunk_id]) for s in batch],
+            chunk_ids = [chunk.chunk_id for chunk in chunks]
+            for start in range(0, len(chunk_ids), _BATCH):  # leftovers of an interrupted run, never committed
+                self.vector_store.delete_nodes(node_ids=chunk_ids[start : start + _BATCH])
+            for start in range(0, len(chunks), _BATCH):
+                nodes: list[BaseNode] = [
+                    chunk_to_node(c, v)
+                    for c, v in zip(chunks[start : start + _BATCH], chunk_vectors[start : start + _BATCH], strict=True)
+                ]
+                self.vector_store.add(nodes)
+            by_id = {chunk.chunk_id: chunk for chunk in chunks}
+            for start in range(0, len(sentences), _BATCH):
+                batch = sentences[start : start + _BATCH]
+                self._sentences.upsert(
+                    ids=[s.sentence_id for s in batch],
+                    embeddings=sentence_vectors[start : start + _BATCH].tolist(),
+                    documents=[s.text for s in batch],
+                    metadatas=[_sentence_metadata(s, by_id[s.chunk_id]) for s in batch],
+                )
+            # Chroma's upsert merges metadata into the stored record: a field the new version lacks must be cleared
+            # (None deletes a key), or a country taken out of a file's metadata would stay in the filters.
+            cleared = {name: None for name in GOOD_PRACTICE_FIELDS if name not in document.metadata}
+            self._registry.upsert(
+                ids=[document.doc_id], embeddings=[[1.0]], metadatas=[_registry_metadata(document) | cleared]
             )
-        # Chroma's upsert merges metadata into the stored record: a field the new version lacks must be cleared
-        # (None deletes a key), or a country taken out of a file's metadata would stay in the filters.
-        cleared = {name: None for name in GOOD_PRACTICE_FIELDS if name not in document.metadata}
-        self._registry.upsert(
-            ids=[document.doc_id], embeddings=[[1.0]], metadatas=[_registry_metadata(document) | cleared]
-        )
-        self._bump_generation()
-        self._delete_where({"$and": [{"doc_id": document.doc_id}, {"content_hash": {"$ne": document.content_hash}}]})
+            self._bump_generation()
+            self._delete_where(
+                {"$and": [{"doc_id": document.doc_id}, {"content_hash": {"$ne": document.content_hash}}]}
+            )
 
     def remove_document(self, doc_id: str) -> None:
         """Uncommit a document, then delete its chunks and sentences."""

@@ -31,13 +31,18 @@ def embedder(cache_dir: Path) -> MiniLMEmbedder:
     return MiniLMEmbedder(cache_dir=cache_dir)
 
 
-def test_matches_sentence_transformers_reference(embedder: MiniLMEmbedder) -> None:
+def cosines_to_reference(embedder: MiniLMEmbedder) -> tuple[np.ndarray, list[str]]:
+    """Cosine of each reference text's vector to sentence-transformers' own, and the texts."""
     items = json.loads(REFERENCE.read_text(encoding="utf-8"))["items"]
     reference = np.array([item["vector"] for item in items], dtype=np.float32)
     vectors = embedder.embed([item["text"] for item in items], batch_size=8)
-    cosines = (vectors * reference).sum(axis=1) / np.linalg.norm(reference, axis=1)
+    return (vectors * reference).sum(axis=1) / np.linalg.norm(reference, axis=1), [item["text"] for item in items]
+
+
+def test_matches_sentence_transformers_reference(embedder: MiniLMEmbedder) -> None:
+    cosines, texts = cosines_to_reference(embedder)
     worst = int(cosines.argmin())
-    assert cosines[worst] >= 0.999, f"{items[worst]['text'][:60]!r}: cosine {cosines[worst]:.5f}"
+    assert cosines[worst] >= 0.999, f"{texts[worst][:60]!r}: cosine {cosines[worst]:.5f}"
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +52,9 @@ def int8_embedder(cache_dir: Path) -> MiniLMEmbedder:
 
 def test_int8_stays_within_the_cosine_bound_on_real_texts(int8_embedder: MiniLMEmbedder) -> None:
     """int8 vectors against sentence-transformers' own: the bound the precision setting promises (0.99)."""
-    items = json.loads(REFERENCE.read_text(encoding="utf-8"))["items"]
-    reference = np.array([item["vector"] for item in items], dtype=np.float32)
-    vectors = int8_embedder.embed([item["text"] for item in items], batch_size=8)
-    cosines = (vectors * reference).sum(axis=1) / np.linalg.norm(reference, axis=1)
+    cosines, texts = cosines_to_reference(int8_embedder)
     worst = int(cosines.argmin())
-    assert cosines[worst] >= 0.99, f"{items[worst]['text'][:60]!r}: cosine {cosines[worst]:.5f}"
+    assert cosines[worst] >= 0.99, f"{texts[worst][:60]!r}: cosine {cosines[worst]:.5f}"
     assert cosines.min() < 0.99999, "the int8 graph should not compute fp32's exact vectors"
 
 
