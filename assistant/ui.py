@@ -81,10 +81,10 @@ def build_app(handlers: Handlers, *, concurrency: int = CONCURRENCY) -> gr.Block
             views, changes = _documents_tab(handlers)
         views += [*chat_filters[1:], *draft_filters[1:]]  # the four dropdowns of each tab's filters
         app.load(_show_documents(handlers.admin), None, tab, api_visibility="private")
-        app.load(handlers.document_views, None, views, api_visibility="private")  # other sessions' changes
+        app.load(handlers.document_views, views[1], views, api_visibility="private")  # other sessions' changes
         app.load(*restore, api_visibility="private")  # the conversation kept in the browser
         for change in changes:
-            change.then(handlers.document_views, None, views, api_visibility="private")
+            change.then(handlers.document_views, views[1], views, api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", api_description="Answer one question with cited sources.")
     return app.queue(default_concurrency_limit=concurrency)
 

@@ -276,13 +276,17 @@ class Handlers:
         gr.Info(html.escape(message))
         return safe_markdown(message)
 
-    def document_views(self, filter_groups: int = 2) -> list[Any]:
-        """Updated documents table, remove choices and filter dropdowns (``filter_groups`` sets of four)."""
+    def document_views(self, chosen: str | None = None, *, filter_groups: int = 2) -> list[Any]:
+        """Updated documents table, remove choices and filter dropdowns (``filter_groups`` sets of four).
+
+        The remove choice ``chosen`` is kept while its document is indexed: a refresh that lands after the user
+        chose (the one after an upload is an event of its own) must not clear it."""
         documents = self.documents()
         options = filter_options(documents)
         removable = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+        kept = chosen if chosen in {d.doc_id for d in documents} else None
         filters = [gr.Dropdown(choices=filter_choices(options[name])) for name in FILTER_FIELDS] * filter_groups
-        return [documents_table(documents), gr.Dropdown(choices=removable, value=None), False, *filters]
+        return [documents_table(documents), gr.Dropdown(choices=removable, value=kept), False, *filters]
 
 
 def answer_views(
