@@ -298,9 +298,7 @@ class Store:
         where: dict[str, Any] = {"doc_id": doc_id}
         if committed is not None:
             where = {"$and": [where, {"content_hash": {"$ne": committed}}]}
-        stale = read_all(self._chunks, where=where, include=[])["ids"]
-        self._delete_where(where)
-        return len(stale)
+        return self._delete_where(where)
 
     def _collect_garbage(self) -> int:
         committed = self.committed_hashes()
@@ -324,9 +322,15 @@ class Store:
         """``committed_hashes`` from the reader's snapshot of the registry (the query path's)."""
         return self._current().hashes
 
-    def _delete_where(self, where: dict[str, Any]) -> None:
-        for collection in (self._chunks, self._sentences):
-            delete_ids(collection, read_all(collection, where=where, include=[])["ids"])
+    def _delete_where(self, where: dict[str, Any]) -> int:
+        """Delete the chunk and sentence records matching ``where``; returns how many chunks."""
+        chunks, _ = (self._delete_matching(collection, where) for collection in (self._chunks, self._sentences))
+        return chunks
+
+    def _delete_matching(self, collection: Any, where: dict[str, Any]) -> int:
+        ids = read_all(collection, where=where, include=[])["ids"]
+        delete_ids(collection, ids)
+        return len(ids)
 
     # --- reading ------------------------------------------------------------------------------------------
 
@@ -387,10 +391,11 @@ class Store:
         keyword index, the model) instead of following it. Failures are left to the first real query."""
 
         def load() -> None:
-            for collection in (self._chunks, self._sentences):
-                with contextlib.suppress(Exception):
-                    dimension = len(collection.get(limit=1, include=["embeddings"])["embeddings"][0])
-                    collection.query(query_embeddings=[[1.0] * dimension], n_results=1, include=[])
+            with contextlib.suppress(Exception):
+                dimensions = self.vector_dimensions()
+                for name, collection in (("chunks", self._chunks), ("sentences", self._sentences)):
+                    if dimension := dimensions[name]:
+                        collection.query(query_embeddings=[[1.0] * dimension], n_results=1, include=[])
 
         thread = threading.Thread(target=load, name="policydesk-warm-vectors", daemon=True)
         thread.start()
