@@ -283,6 +283,8 @@ def record_terms(chunk: Chunk) -> set[str]:
 # A good-practice record is named by its document type ("good practice"): a question that names it asks about
 # records, and its clause with that name is what the records must hold. No request wording is matched.
 RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)
+# Where the clause naming good practices starts: punctuation and the coordinating "and" (grammar, not a request
+# wording; the subordinators once listed here fitted one spent request and were removed).
 _CLAUSE_BREAK = re.compile(r"[,;:]|\band\b", re.IGNORECASE)
 # The words such a question uses to ask for records: not part of what the records must be about.
 RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
