@@ -71,6 +71,11 @@ _GENERATION_ID = "registry"
 # "pending" means unknown leftovers (an index older than this record): the whole collections are scanned once
 # (78.8 s and 2 GB of RSS at 100k chunks, which every ingest that wrote anything used to pay).
 _GARBAGE_ID = "garbage"
+# Candidates an HNSW search keeps. Chroma's default (100) barely exceeds the 80 sentences a question asks for, and
+# the search then missed closer sentences, differently in each build of the same corpus (its graph differs while
+# the vectors are identical): one spent answer flipped between fresh builds. At 400 the shipped corpus's searches
+# are exact.
+SEARCH_EF = 400
 # A chunk's sentences are read by id, this many positions per chunk (200-token chunks hold about 10 sentences);
 # a chunk that fills them all is read again by filter.
 SENTENCES_BY_ID = 48
@@ -140,9 +145,13 @@ class Store:
 
     def _collection(self, name: str) -> Any:
         try:
-            return self._client.get_or_create_collection(
-                name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            collection = self._client.get_or_create_collection(
+                name, metadata={"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF}, embedding_function=None
             )
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:  # an index made before: raise it once, persistently
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            return collection
         except Exception as exc:  # chromadb raises many types; all mean the same to a user
             raise StoreError(f"Cannot open Chroma collection {name} at {self.location}: {exc}") from exc
 

@@ -361,3 +361,18 @@ def test_warming_the_vector_indexes_in_the_background_finishes_on_empty_and_fill
         assert not thread.is_alive()
     hits = shared[0].dense_search(embedder.embed_query("cluster finance"), 3)
     assert len(hits) == 3
+
+
+def test_vector_searches_keep_enough_candidates_on_new_and_older_indexes(tmp_path: Path) -> None:
+    """Chroma's default ef_search (100) barely exceeded the 80 sentences a question asks for, and the search then
+    missed closer sentences, differently in each build of the same corpus; a spent answer flipped between builds."""
+    from ingest.store import SEARCH_EF
+
+    config = Config(index_dir=tmp_path / "index")
+    store = open_store(config)
+    for collection in (store._chunks, store._sentences):
+        assert collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+        collection.modify(configuration={"hnsw": {"ef_search": 100}})  # as an index made before
+    reopened = open_store(config)
+    for collection in (reopened._chunks, reopened._sentences):
+        assert collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
