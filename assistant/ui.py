@@ -78,13 +78,11 @@ def build_app(handlers: Handlers, *, concurrency: int = CONCURRENCY) -> gr.Block
         with gr.Tab("Draft helpdesk reply"):
             draft_filters = _draft_tab(handlers, options, examples)
         with gr.Tab("Documents", visible=handlers.admin is None, elem_id="documents-tab") as tab:
-            views, changes = _documents_tab(handlers)
-        views += [*chat_filters[1:], *draft_filters[1:]]  # the four dropdowns of each tab's filters
+            # The four dropdowns of each tab's filters are refreshed with the documents tab's own lists.
+            views = _documents_tab(handlers, [*chat_filters[1:], *draft_filters[1:]])
         app.load(_show_documents(handlers.admin), None, tab, api_visibility="private")
-        app.load(handlers.document_views, views[1], views, api_visibility="private")  # other sessions' changes
+        app.load(handlers.document_views, None, views, api_visibility="private")  # other sessions' changes
         app.load(*restore, api_visibility="private")  # the conversation kept in the browser
-        for change in changes:
-            change.then(handlers.document_views, views[1], views, api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", api_description="Answer one question with cited sources.")
     return app.queue(default_concurrency_limit=concurrency)
 
@@ -222,8 +220,11 @@ def _markdown_of(path: str | None) -> str:
     return Path(path).read_text(encoding="utf-8") if path else ""
 
 
-def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], list[Any]]:
-    """The Documents tab; returns the components :meth:`Handlers.document_views` updates, and the change events."""
+def _documents_tab(handlers: Handlers, filters: list[gr.components.Component]) -> list[gr.components.Component]:
+    """The Documents tab; returns the components :meth:`Handlers.document_views` updates (its own and ``filters``).
+
+    An upload or removal refreshes them in its own event: a refresh of its own was a second event, which could
+    land after the user had chosen in the remove list and clear the choice."""
     table = gr.Dataframe(
         documents_table(handlers.documents()),
         headers=DOCUMENT_HEADERS,
@@ -252,10 +253,14 @@ def _documents_tab(handlers: Handlers) -> tuple[list[gr.components.Component], l
             confirm = gr.Checkbox(label="Yes, remove it", value=False, elem_id="remove-confirm")
             remove_run = gr.Button("Remove", variant="stop", elem_id="remove-run")
     status = gr.Markdown(elem_id="documents-status")
-    changes = [
-        upload_run.click(
-            handlers.upload, [upload_file, upload_type, *fields], [status, upload_file], api_visibility="private"
-        ),
-        remove_run.click(handlers.remove, [remove_choice, confirm], status, api_visibility="private"),
-    ]
-    return [table, remove_choice, confirm], changes
+    views = [table, remove_choice, confirm, *filters]
+    upload_run.click(
+        handlers.with_views(handlers.upload),
+        [upload_file, upload_type, *fields],
+        [status, upload_file, *views],
+        api_visibility="private",
+    )
+    remove_run.click(
+        handlers.with_views(handlers.remove), [remove_choice, confirm], [status, *views], api_visibility="private"
+    )
+    return views

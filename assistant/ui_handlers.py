@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -276,17 +277,25 @@ class Handlers:
         gr.Info(html.escape(message))
         return safe_markdown(message)
 
-    def document_views(self, chosen: str | None = None, *, filter_groups: int = 2) -> list[Any]:
-        """Updated documents table, remove choices and filter dropdowns (``filter_groups`` sets of four).
+    def with_views(self, action: Callable[..., Any]) -> Callable[..., list[Any]]:
+        """``action`` (an upload or removal) returning its outputs followed by :meth:`document_views`, so that one
+        event both changes the index and refreshes the lists. Its signature is ``action``'s (``functools.wraps``):
+        Gradio still finds the request and progress parameters."""
 
-        The remove choice ``chosen`` is kept while its document is indexed: a refresh that lands after the user
-        chose (the one after an upload is an event of its own) must not clear it."""
+        @functools.wraps(action)
+        def run(*args: Any, **kwargs: Any) -> list[Any]:
+            outputs = action(*args, **kwargs)
+            return [*(outputs if isinstance(outputs, tuple) else (outputs,)), *self.document_views()]
+
+        return run
+
+    def document_views(self, filter_groups: int = 2) -> list[Any]:
+        """Updated documents table, remove choices and filter dropdowns (``filter_groups`` sets of four)."""
         documents = self.documents()
         options = filter_options(documents)
         removable = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
-        kept = chosen if chosen in {d.doc_id for d in documents} else None
         filters = [gr.Dropdown(choices=filter_choices(options[name])) for name in FILTER_FIELDS] * filter_groups
-        return [documents_table(documents), gr.Dropdown(choices=removable, value=kept), False, *filters]
+        return [documents_table(documents), gr.Dropdown(choices=removable, value=None), False, *filters]
 
 
 def answer_views(
