@@ -15,7 +15,7 @@ from typing import Protocol
 from assistant.export import DOC_TYPE_LABELS, source_line
 from assistant.markup import escape_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
-from assistant.writers import Claim
+from assistant.writers import Claim, Length
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
@@ -30,7 +30,14 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class Asker(Protocol):
     """What drafting needs from the Assistant."""
 
-    def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer: ...
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        context_names: Sequence[str] = (),
+        length: Length = Length.ANSWER,
+    ) -> Answer: ...
 
     def unknown_names(self, text: str) -> tuple[str, ...]: ...
 
@@ -111,7 +118,8 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
     # the request's names that no indexed document mentions are not required.
     context = assistant.unknown_names(request)
     for heading, doc_types in SECTIONS:
-        answer = assistant.ask(request, filters=dataclasses.replace(base, doc_types=doc_types), context_names=context)
+        section_filters = dataclasses.replace(base, doc_types=doc_types)
+        answer = assistant.ask(request, filters=section_filters, context_names=context, length=Length.REPLY)
         answers.append(answer)
         if answer.abstained:
             text = NOT_COVERED

@@ -33,6 +33,7 @@ from assistant.writers import (
     Draft,
     DraftDone,
     ExtractiveWriter,
+    Length,
     Provisional,
     TextDelta,
     Writer,
@@ -124,6 +125,7 @@ class Assistant:
         mode: str = "hybrid",
         writer: str | Writer | None = None,
         context_names: Sequence[str] = (),
+        length: Length = Length.ANSWER,
     ) -> Answer:
         """Answer ``question`` with verified per-sentence citations, or abstain and list the nearest documents.
 
@@ -136,9 +138,17 @@ class Assistant:
             writer: None for the configured writer, "extractive" for the instant offline one, or a writer object
                 (an evaluation baseline: it answers every question itself, catalogue questions included).
             context_names: names that describe who asks, not what (see :meth:`unknown_names`): not required.
+            length: a chat answer, or a section of a drafted reply (a larger budget).
         """
         events = self.stream(
-            question, filters=filters, history=history, k=k, mode=mode, writer=writer, context_names=context_names
+            question,
+            filters=filters,
+            history=history,
+            k=k,
+            mode=mode,
+            writer=writer,
+            context_names=context_names,
+            length=length,
         )
         for event in events:
             if isinstance(event, Final):
@@ -172,6 +182,7 @@ class Assistant:
         mode: str = "hybrid",
         writer: str | Writer | None = None,
         context_names: Sequence[str] = (),
+        length: Length = Length.ANSWER,
     ) -> Iterator[AskEvent]:
         """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
         verified sentence, and the final answer last."""
@@ -202,7 +213,7 @@ class Assistant:
                 writer_vector = self.embedder.embed_query(query.writer)
             retrieved_at = time.perf_counter()
             request = WriteRequest(
-                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names)
+                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names), length
             )
             run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
             writer_used = self.catalogue if catalogue else chosen

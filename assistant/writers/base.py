@@ -98,6 +98,14 @@ class Draft:
         return cls((), Abstention(reason, detail), confidence)
 
 
+class Length(StrEnum):
+    """How long an answer may be: a chat answer is read at a glance; a drafted reply is edited and sent, and
+    answers each part of a request, so it gets the larger budget."""
+
+    ANSWER = "answer"
+    REPLY = "reply"
+
+
 @dataclass(frozen=True)
 class WriteRequest:
     """What a writer is given.
@@ -111,6 +119,7 @@ class WriteRequest:
             names of the previous answer); the question itself when it stands alone.
         context_names: names (lower-cased) that describe who asks rather than what is asked ("an agency in
             Portugal asks …" of a draft request): the documents need not mention them.
+        length: a chat answer, or a section of a drafted reply (longer).
     """
 
     question: str
@@ -119,6 +128,7 @@ class WriteRequest:
     history: Sequence[Turn] = ()
     resolved: str = ""
     context_names: tuple[str, ...] = ()
+    length: Length = Length.ANSWER
 
     @property
     def asked(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Turn, compose_draft
+from assistant.writers import Length
 from tests.snapshots.spent import shipped_assistant
 
 pytestmark = pytest.mark.slow
@@ -64,6 +65,18 @@ def test_a_draft_for_an_agency_in_portugal_fills_both_sections(shipped: Assistan
     assert len({line.split("**")[1] for line in good_practices}) == len(good_practices)  # one bullet per record
     sources = draft.markdown.split("## Sources\n\n")[1]
     assert sources.startswith("- [1] ")
+
+
+def test_a_drafted_reply_section_says_more_than_a_chat_answer(shipped: Assistant) -> None:
+    """A draft is edited and sent, and answers every part of a request: its policy insights may run past the
+    chat answer's three sentences, each still cited."""
+    request = "How can cluster policies be monitored and evaluated, and which methods are available?"
+    chat = shipped.ask(request)
+    reply = shipped.ask(request, length=Length.REPLY)
+
+    assert len(chat.sentences) <= 3 < len(reply.sentences)
+    assert [s.text for s in reply.sentences[:1]] == [s.text for s in chat.sentences[:1]]  # the same lead
+    assert all(s.citations for s in reply.sentences)
 
 
 def test_a_draft_does_not_require_the_names_of_who_asks(shipped: Assistant) -> None:

@@ -10,7 +10,7 @@ from assistant.citations import verify_claims
 from assistant.conversation import Turn
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument
 from assistant.service import Final, Interim
-from assistant.writers import Claim
+from assistant.writers import Claim, Length
 from ingest.records import Chunk
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=\"document.title='pwned'\">"
@@ -80,6 +80,7 @@ class FakeAssistant:
         filters: Filters | None = None,
         history: Sequence[Turn] = (),
         context_names: Sequence[str] = (),
+        length: Length = Length.ANSWER,
     ) -> Answer:
         self.calls.append((question, filters, tuple(history)))
         return abstention(question) if "Peru" in question else cited_answer(question)

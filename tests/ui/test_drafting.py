@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.drafting import compose_draft
 from assistant.markup import escape_markdown
 from assistant.records import Answer, AnswerSentence, Filters, Passage
+from assistant.writers import Length
 from tests.ui.conftest import FINANCE_QUESTION
 from tests.ui.fakes import abstention, chunk, cited_answer, verify_verbatim
 
@@ -23,9 +24,18 @@ class SectionAssistant:
 
     def __init__(self) -> None:
         self.filters: list[Filters] = []
+        self.lengths: list[Length] = []
 
-    def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        context_names: Sequence[str] = (),
+        length: Length = Length.ANSWER,
+    ) -> Answer:
         self.filters.append(filters)
+        self.lengths.append(length)
         briefs = cited_answer(question)
         if filters.doc_types != ("good_practice",):
             return briefs
@@ -52,6 +62,7 @@ def test_sections_follow_the_helpdesk_structure_with_one_source_list() -> None:
         "Further resources",
     ]
     assert [f.doc_types for f in assistant.filters] == [("brief", "helpdesk"), ("good_practice",)]
+    assert assistant.lengths == [Length.REPLY, Length.REPLY]  # a reply section gets the longer budget
     assert all(f.country == "Austria" for f in assistant.filters)
     assert draft.sections[0].text.endswith("[2]")
     # the re-cited source keeps its number; the new one continues the list
@@ -79,7 +90,7 @@ def test_uncovered_sections_say_so() -> None:
     class Nothing:
         verify = staticmethod(verify_verbatim)
 
-        def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
+        def ask(self, question: str, **_: object) -> Answer:
             return abstention(question)
 
         def unknown_names(self, text: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 from assistant.records import Passage
 from assistant.text import asked_names, asked_sentences, content_terms, is_list_question, proper_terms, stems, words
 from assistant.text import plain as _plain
-from assistant.writers.base import Abstention, AbstentionReason, Claim, Draft, Writer, WriteRequest
+from assistant.writers.base import Abstention, AbstentionReason, Claim, Draft, Length, Writer, WriteRequest
 from assistant.writers.extractive.answer_types import (
     asked_focus,
     asks_about_later_events,
@@ -63,6 +63,10 @@ class WriterSettings:
     passages: int = 5
     max_sentences: int = 3
     max_words: int = 120
+    # A drafted reply's section answers every part of a request and is edited before it is sent: on the 24 spent
+    # draft requests key-fact recall went 0.35 (3, 120) -> 0.47 (6, 240) -> 0.54 (8, 320), citation precision flat.
+    reply_sentences: int = 8
+    reply_words: int = 320
     keyword_weight: float = 0.35
     rank_weight: float = 0.05
     margin: float = 0.2
@@ -109,6 +113,7 @@ class ExtractiveWriter(Writer):
             request.passages,
             given=request.question,
             context=request.context_names,
+            length=request.length,
         )
 
     def compose(
@@ -119,12 +124,14 @@ class ExtractiveWriter(Writer):
         *,
         given: str | None = None,
         context: Sequence[str] = (),
+        length: Length = Length.ANSWER,
     ) -> Draft:
         """Compose a draft answer to ``question`` from ``passages`` (best first).
 
         ``given`` is what the user wrote when ``question`` adds what a follow-up points back to: a fact only the
         added names hold ("Lithuania" of the previous answer) still answers "and in which country is that?".
         ``context`` holds names of who asks ("Portugal" of "an agency in Portugal asks …"): not required.
+        ``length`` sets the budget: a chat answer's, or a drafted reply section's (longer).
         """
         gap = self.record_gap(given or question, context)
         if gap:
@@ -146,7 +153,7 @@ class ExtractiveWriter(Writer):
         if defining is not None:
             key = defining  # "What is X?" leads with the sentence that defines X
             candidates = candidates if defining in candidates else [*candidates, defining]
-        chosen = self._select(question, candidates, key)
+        chosen = self._select(question, candidates, key, self._budget(length))
         return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
 
     def _from_structure(
@@ -362,19 +369,28 @@ class ExtractiveWriter(Writer):
             return _missing(f"no passage gives the {asked} for {', '.join(constraints)}"), best
         return None, fitting[0]
 
-    def _select(self, question: str, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
+    def _budget(self, length: Length) -> tuple[int, int]:
+        """(sentences, words) an answer of ``length`` may have."""
+        if length is Length.REPLY:
+            return self.settings.reply_sentences, self.settings.reply_words
+        return self.settings.max_sentences, self.settings.max_words
+
+    def _select(
+        self, question: str, candidates: list[_Candidate], best: _Candidate, limits: tuple[int, int]
+    ) -> list[_Candidate]:
         """Greedy MMR from ``best`` (the lead sentence) within a margin of its score, under the budgets; a slot left
         over goes to the sentence that follows the lead, which often carries on its point ("… to create and maintain
         trust between the partners. Trust is essential to …")."""
         pool = [c for c in candidates if not c.is_item and c.score >= best.score - self.settings.margin]
+        max_sentences, max_words = limits
         chosen = [best]
-        budget = self.settings.max_words - len(words(best.sentence.text))
+        budget = max_words - len(words(best.sentence.text))
         # A lead-in that ends with a colon ("… five challenges for clusters, namely:") is never quoted without its list.
         if is_list_question(question) or best.sentence.text.rstrip().endswith(":"):
             items = _fit_list(self._list(best, candidates), budget)
             chosen += items
             budget -= sum(len(words(i.sentence.text)) for i in items)
-        while len(chosen) < self.settings.max_sentences:
+        while len(chosen) < max_sentences:
             remaining = [
                 c
                 for c in pool
@@ -391,11 +407,7 @@ class ExtractiveWriter(Writer):
             chosen.append(pick)
             budget -= len(words(pick.sentence.text))
         elaboration = _elaboration(best, candidates, chosen)
-        if (
-            len(chosen) < self.settings.max_sentences
-            and elaboration
-            and len(words(elaboration.sentence.text)) <= budget
-        ):
+        if len(chosen) < max_sentences and elaboration and len(words(elaboration.sentence.text)) <= budget:
             chosen.append(elaboration)
         return chosen
 
