@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.records import Answer
-from assistant.text import proper_terms, words
+from assistant.text import content_terms, proper_terms, words
 from ingest.records import Chunk
 
 _LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
@@ -23,6 +23,8 @@ _ORDINAL_REFERENCE = re.compile(
     rf"\bthe\s+({'|'.join(_ORDINALS)}|last)(?:\s+(?:one|item|of\s+them|of\s+those)\b|\s*(?=[?.!,;:]|$))",
     re.IGNORECASE,
 )
+# "One of them", "both of them": a quantifier before a pronoun is not what the pronoun stands for.
+_QUANTIFIERS = frozenset({"one", "two", "three", "both", "each", "either", "neither"})
 _EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
 
@@ -69,17 +71,21 @@ class Query:
 
 
 def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn ("and …", "what about …", or a pronoun with no name).
+    """Questions that lean on the previous turn: short ones opening with "and …", "what about …", and those
+    with a pronoun that stands for nothing the question names itself.
 
     A question that names its own subject ("… C3-Saxony, and which region is it in?") points at that subject;
     "is there …" is existential, not a pointer.
     """
-    if len(words(question)) > FOLLOW_UP_MAX_WORDS:
-        return False
-    if _LEAD_IN.search(question):
+    short = len(words(question)) <= FOLLOW_UP_MAX_WORDS
+    if short and _LEAD_IN.search(question):
         return True
-    pointing = _EXISTENTIAL_THERE.sub(" ", question)
-    return bool(_POINTER.search(pointing)) and not proper_terms(question)
+    pointer = _POINTER.search(_EXISTENTIAL_THERE.sub(" ", question))
+    if pointer is None or proper_terms(question):
+        return False
+    # A longer question points back only when its pronoun comes before any topic word of its own it could stand
+    # for: "One of them sounds like … — which is it, and …?" does; "What did the agency learn … when it …?" not.
+    return short or not set(content_terms(question[: pointer.start()])) - _QUANTIFIERS
 
 
 def referenced_item(question: str, turn: Turn) -> tuple[str, Item] | None:

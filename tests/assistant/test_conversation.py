@@ -55,6 +55,27 @@ def test_a_long_question_with_a_pronoun_is_not_a_follow_up() -> None:
     assert not is_follow_up(question)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "One of them sounds like it's about sport — which is it, and what objective does the annex give for it?",
+        "Why does it say those two formats help with getting the political side on board?",
+    ],
+)
+def test_a_long_question_whose_pronoun_comes_first_is_a_follow_up(question: str) -> None:
+    """Bug: a word limit (14) made these long follow-ups (spent sets 23 and 22) standalone questions, and both
+    abstained; their pronoun stands for nothing they name before it."""
+    assert is_follow_up(question)
+
+
+def test_a_long_question_whose_pronoun_has_its_own_antecedent_is_not_a_follow_up() -> None:
+    question = (
+        "What did the regional agency learn about running a voucher scheme when it had to process hundreds of "
+        "applications?"
+    )
+    assert not is_follow_up(question)
+
+
 def test_the_search_expands_a_follow_up_with_the_previous_turn() -> None:
     query = follow_up_query(
         "Which region ran it?", [Turn("Who runs the seed fund?", "Nobody. [1]"), GREEN_TURN]
