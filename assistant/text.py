@@ -18,14 +18,6 @@ QUESTION_WORDS = frozenset(
     key role roles""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
-LIST_QUESTION = re.compile(
-    r"\b(?:what|which|list|name)\b.*\b(?:are|were)?\s*(?:the\s+)?(?:\w+\s+){0,3}?"
-    r"(?:stages|steps|phases|recommendations|objectives|goals|aims|roles|types|elements|components|instruments|"
-    r"tools|actions|measures|activities|principles|priorities|challenges|benefits|criteria|areas|levels|pillars|"
-    r"risks|drawbacks|barriers|obstacles|lessons|factors|features|advantages|disadvantages|requirements|conditions|"
-    r"services|sectors|technologies|dimensions|functions|tasks)\b",
-    re.IGNORECASE,
-)
 
 
 @functools.cache
@@ -49,9 +41,28 @@ def stems(tokens: list[str]) -> list[str]:
     return _stemmer().stemWords(tokens)
 
 
+_ASKS_WHICH = re.compile(r"\b(?:what|which|list|name)\b", re.IGNORECASE)
+
+
 def is_list_question(question: str) -> bool:
-    """'What are the stages / recommendations / objectives …' and the like."""
-    return bool(LIST_QUESTION.search(question))
+    """Whether ``question`` asks for several things: the noun phrase after "what"/"which"/"list"/"name" (past a
+    leading "are the", up to its first function word) holds a plural ("Which Interreg Europe projects …", "What
+    are the five recommendations …", "which kinds of methods …"; not "What is the role of clusters …")."""
+    asked = asked_sentences(question)
+    for match in _ASKS_WHICH.finditer(asked):
+        tokens = words(asked[match.end() :])
+        start = next((i for i, t in enumerate(tokens) if t not in STOPWORDS_EN_PLUS), len(tokens))
+        end = next((i for i in range(start, len(tokens)) if tokens[i] in STOPWORDS_EN_PLUS), len(tokens))
+        if any(_is_plural(token) for token in tokens[start:end]):
+            return True
+    return False
+
+
+def _is_plural(token: str) -> bool:
+    """A regular English plural noun ("projects", "stages", "SMEs"), not a verb or a singular in -s."""
+    if len(token) < 4 or token in STOPWORDS_EN_PLUS or token in QUESTION_WORDS or token.endswith(("ss", "us", "is")):
+        return False
+    return token.endswith("s") and stems([token])[0] != token
 
 
 def proper_terms(question: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import asked_names, asked_sentences, proper_terms
+from assistant.text import asked_names, asked_sentences, is_list_question, proper_terms
 from assistant.writers.extractive.answer_types import (
     asked_focus,
     asks_about_later_events,
@@ -330,3 +330,23 @@ def test_a_capital_that_starts_a_later_sentence_is_not_a_name() -> None:
 )
 def test_the_asking_sentences_of_a_question(question: str, asked: str) -> None:
     assert asked_sentences(question) == asked
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("What are the five policy recommendations of the brief?", True),
+        ("Which kinds of evaluation methods does the brief describe?", True),
+        ("Which Interreg Europe projects does the helpdesk answer name?", True),
+        ("Which methodological tools for evaluating clusters does the brief list?", True),
+        ("Our new cluster is being set up. Which actions does Table 1 list?", True),
+        ("What is the role of clusters in the twin transition?", False),
+        ("What is an innovation voucher?", False),
+        ("Which good practice came out of the TITTAN project?", False),
+        ("What does the brief say about SMEs?", False),
+    ],
+)
+def test_a_question_for_several_things_is_told_by_its_plural(question: str, several: bool) -> None:
+    """No list of nouns ("stages", "recommendations", … 50 of them, and "methods" or "projects" missing): the
+    noun phrase the question asks for is plural or not."""
+    assert is_list_question(question) is several

@@ -70,7 +70,7 @@ def test_a_draft_for_an_agency_in_portugal_fills_both_sections(shipped: Assistan
 def test_a_drafted_reply_section_says_more_than_a_chat_answer(shipped: Assistant) -> None:
     """A draft is edited and sent, and answers every part of a request: its policy insights may run past the
     chat answer's three sentences, each still cited."""
-    request = "How can cluster policies be monitored and evaluated, and which methods are available?"
+    request = "How should a region monitor and evaluate its cluster policy?"
     chat = shipped.ask(request)
     reply = shipped.ask(request, length=Length.REPLY)
 

@@ -153,7 +153,7 @@ class ExtractiveWriter(Writer):
         if defining is not None:
             key = defining  # "What is X?" leads with the sentence that defines X
             candidates = candidates if defining in candidates else [*candidates, defining]
-        chosen = self._select(question, candidates, key, self._budget(length))
+        chosen = self._select(question, candidates, key, self._budget(length, is_list_question(question)))
         return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
 
     def _from_structure(
@@ -323,7 +323,7 @@ class ExtractiveWriter(Writer):
         if not (answer_type or nouns):
             # "What does Upper Austria fund?" is not answered by a sentence that lists Upper Austria among others
             # (unless the question lists names itself).
-            listing = anchors and not is_list_question(question) and question.count(",") < 2
+            listing = anchors and question.count(",") < 2
             if listing and _only_listed(anchors, candidates):
                 return _missing(f"the documents only list {', '.join(anchors)} among others"), best
             kind = asked_focus(part)
@@ -369,9 +369,9 @@ class ExtractiveWriter(Writer):
             return _missing(f"no passage gives the {asked} for {', '.join(constraints)}"), best
         return None, fitting[0]
 
-    def _budget(self, length: Length) -> tuple[int, int]:
+    def _budget(self, length: Length, several: bool = False) -> tuple[int, int]:
         """(sentences, words) an answer of ``length`` may have."""
-        if length is Length.REPLY:
+        if length is Length.REPLY or several:
             return self.settings.reply_sentences, self.settings.reply_words
         return self.settings.max_sentences, self.settings.max_words
 
