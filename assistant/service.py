@@ -43,6 +43,7 @@ from assistant.writers import (
     catalogue_filters,
     make_writer,
 )
+from assistant.writers.catalogue import named_records
 from assistant.writers.extractive.structure import SectionIndex, record_request
 from ingest.config import Config
 from ingest.errors import IndexNotFound
@@ -195,13 +196,14 @@ class Assistant:
             catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
             multilingual = self._multilingual(question, chosen, catalogue)
             wanted = k or self.config.top_k
+            named = named_records(question, self.retriever.documents.values())
             passages = self.retriever.retrieve(
                 query.retrieval,
                 query_vector,
                 k=wanted * CANDIDATES_PER_ANSWER if multilingual else wanted,
                 filters=catalogue or filters,
                 mode=mode,
-                prefer=query.documents,
+                prefer=query.documents or named,
             )
             if multilingual:
                 writer_vector = multilingual.sentences.embed_query(query.writer)
@@ -213,7 +215,7 @@ class Assistant:
                 writer_vector = self.embedder.embed_query(query.writer)
             retrieved_at = time.perf_counter()
             request = WriteRequest(
-                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names), length
+                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names), length, named
             )
             run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
             writer_used = self.catalogue if catalogue else chosen

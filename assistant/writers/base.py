@@ -120,6 +120,9 @@ class WriteRequest:
         context_names: names (lower-cased) that describe who asks rather than what is asked ("an agency in
             Portugal asks …" of a draft request): the documents need not mention them.
         length: a chat answer, or a section of a drafted reply (longer).
+        named_records: the good-practice records whose place or project the question's request for good
+            practices names ("any good practice located in Flanders?"): their fields are the evidence, so the
+            answer leads from them.
     """
 
     question: str
@@ -129,6 +132,7 @@ class WriteRequest:
     resolved: str = ""
     context_names: tuple[str, ...] = ()
     length: Length = Length.ANSWER
+    named_records: tuple[str, ...] = ()
 
     @property
     def asked(self) -> str:

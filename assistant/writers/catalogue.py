@@ -12,14 +12,17 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.records import Filters, Passage
+from assistant.text import asked_sentences
 from assistant.writers.base import AbstentionReason, Claim, Draft, Writer, WriteRequest
 from assistant.writers.extractive.answer_types import DEMONYMS
+from assistant.writers.extractive.structure import record_request
 from assistant.writers.extractive.writer import ExtractiveWriter, SentenceSource, is_quotable
 from ingest.chunking import NOT_STATED
 from ingest.records import GOOD_PRACTICE, IndexedDocument
 
 # Record field -> the Filters field that matches it.
 CATALOGUE_FIELDS = {"country": "country", "region": "region", "project": "project", "themes": "theme"}
+PLACE_FIELDS = ("country", "region", "project")
 MAX_LISTED = 6
 _ASKS_FOR_RECORDS = re.compile(
     r"\b(?:which|what|list|any|are there|show|name)\b.*\b(?:good[- ]practices|examples|cases)\b", re.IGNORECASE
@@ -34,19 +37,36 @@ def catalogue_filters(question: str, documents: Iterable[IndexedDocument]) -> Fi
     """
     if not _ASKS_FOR_RECORDS.search(question):
         return None
-    asked = " ".join(DEMONYMS.get(word, word) for word in re.findall(r"[\w’'-]+", question.lower()))
-    matches = [
-        (len(value), field, value)
+    matches = _field_matches(question, documents, CATALOGUE_FIELDS)
+    if not matches:
+        return None
+    _, field, value, _ = max(matches)
+    return Filters(doc_types=(GOOD_PRACTICE,), **{CATALOGUE_FIELDS[field]: value})
+
+
+def named_records(question: str, documents: Iterable[IndexedDocument]) -> tuple[str, ...]:
+    """The good-practice records whose place or project the question's request for good practices names ("Do
+    you have any good practice located in Flanders?" names the record whose region is Flanders): the documents to
+    answer from first. Themes are left out: they are topic words, which retrieval already weighs."""
+    asked = record_request(asked_sentences(question))
+    if not asked:
+        return ()
+    return tuple(dict.fromkeys(doc_id for *_, doc_id in _field_matches(asked, documents, PLACE_FIELDS)))
+
+
+def _field_matches(
+    text: str, documents: Iterable[IndexedDocument], fields: Iterable[str]
+) -> list[tuple[int, str, str, str]]:
+    """(length, field, value, doc id) of every good-practice record field value that ``text`` names."""
+    asked = " ".join(DEMONYMS.get(word, word) for word in re.findall(r"[\w’'-]+", text.lower()))
+    return [
+        (len(value), field, value, document.doc_id)
         for document in documents
         if document.doc_type == GOOD_PRACTICE
-        for field in CATALOGUE_FIELDS
+        for field in fields
         for value in _values(document.metadata.get(field))
         if re.search(rf"\b{re.escape(value.lower())}\b", asked)
     ]
-    if not matches:
-        return None
-    _, field, value = max(matches)
-    return Filters(doc_types=(GOOD_PRACTICE,), **{CATALOGUE_FIELDS[field]: value})
 
 
 class CatalogueLister(Writer):

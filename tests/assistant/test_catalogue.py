@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.records import Filters
-from assistant.writers.catalogue import catalogue_filters
+from assistant.writers.catalogue import catalogue_filters, named_records
 from tests.assistant.conftest import BALTIC_DOC, GREEN_DOC, SEED_DOC
 
 
@@ -44,3 +44,11 @@ def test_questions_that_are_not_catalogue_questions_are_left_to_retrieval(shared
     assert catalogue_filters("Which good practices come from Spain?", documents) == Filters(
         doc_types=("good_practice",), country="Spain"
     )
+
+
+def test_a_request_for_good_practices_names_the_records_of_its_place_or_project(shared_assistant) -> None:
+    documents = shared_assistant.documents()
+
+    assert named_records("Is there a good practice from Spain?", documents) == (GREEN_DOC,)
+    assert named_records("Do you have a good practice of the GreenBridge project?", documents) == (GREEN_DOC,)
+    assert named_records("What does Spain do for clusters?", documents) == ()  # asks for no good practice

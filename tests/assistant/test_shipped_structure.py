@@ -79,6 +79,19 @@ def test_a_drafted_reply_section_says_more_than_a_chat_answer(shipped: Assistant
     assert all(s.citations for s in reply.sentences)
 
 
+def test_a_request_for_a_good_practice_by_its_place_is_answered_by_that_record(shipped: Assistant) -> None:
+    """Bug (spent set 22, d035): "Do you have any good practice located in Flanders?" was answered with a brief's
+    sentence about a workshop in Flanders; the record whose region field is Flanders was never named (its
+    sentences are far from the question's wording, so the cosine floor left it out)."""
+    answer = shipped.ask("Do you have any good practice located in Flanders?")
+
+    assert not answer.abstained, answer.text
+    first = answer.citations[answer.sentences[0].citations[0] - 1]
+    assert first.chunk.doc_id == "good_practices/biobase-europe-multi-country-voucher-scheme"
+    assert answer.sentences[0].text.startswith("Multi-country voucher scheme (Biobase Europe"), answer.text
+    assert "Flanders" in answer.sentences[0].text
+
+
 def test_a_draft_does_not_require_the_names_of_who_asks(shipped: Assistant) -> None:
     """Bug: "Trade" (of the ministry's name) was required of the documents, so both sections of this draft were
     "not covered"; only a name inside the request for good practices is."""

@@ -34,6 +34,7 @@ from assistant.writers.extractive.structure import (
     definition_subject,
     listed_topic,
     record_label,
+    record_request,
     record_terms,
     starts_with_pronoun,
 )
@@ -114,6 +115,7 @@ class ExtractiveWriter(Writer):
             given=request.question,
             context=request.context_names,
             length=request.length,
+            named_records=request.named_records,
         )
 
     def compose(
@@ -125,6 +127,7 @@ class ExtractiveWriter(Writer):
         given: str | None = None,
         context: Sequence[str] = (),
         length: Length = Length.ANSWER,
+        named_records: Sequence[str] = (),
     ) -> Draft:
         """Compose a draft answer to ``question`` from ``passages`` (best first).
 
@@ -132,6 +135,8 @@ class ExtractiveWriter(Writer):
         added names hold ("Lithuania" of the previous answer) still answers "and in which country is that?".
         ``context`` holds names of who asks ("Portugal" of "an agency in Portugal asks …"): not required.
         ``length`` sets the budget: a chat answer's, or a drafted reply section's (longer).
+        ``named_records`` (records whose place or project the request for good practices names) give the lead
+        sentence, however far its wording is from the question: their fields match it.
         """
         gap = self.record_gap(given or question, context)
         if gap:
@@ -140,8 +145,12 @@ class ExtractiveWriter(Writer):
         candidates = self._score(question, query_vector, top)
         if not any(not c.is_item for c in candidates):
             return Draft.declined(AbstentionReason.NO_EVIDENCE, "no passage matched the question")
-        best = max((c for c in candidates if not c.is_item), key=lambda c: c.score)
-        abstention, key = self._judge(question, best, candidates, passages, given or question, set(context))
+        sentences = [c for c in candidates if not c.is_item]
+        named = [c for c in sentences if c.passage.chunk.doc_id in named_records]
+        best = max(named or sentences, key=lambda c: c.score)
+        abstention, key = self._judge(
+            question, best, candidates, passages, given or question, set(context), named_by_fields=bool(named)
+        )
         if abstention:
             return Draft((), abstention, best.support)
         listed = self._from_structure(question, passages, candidates, key) or self._records(
@@ -153,7 +162,7 @@ class ExtractiveWriter(Writer):
         if defining is not None:
             key = defining  # "What is X?" leads with the sentence that defines X
             candidates = candidates if defining in candidates else [*candidates, defining]
-        chosen = self._select(question, candidates, key, self._budget(length, is_list_question(question)))
+        chosen = self._select(question, candidates, key, self._budget(length, _asks_for_several(question)))
         return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
 
     def _from_structure(
@@ -288,6 +297,8 @@ class ExtractiveWriter(Writer):
         passages: Sequence[Passage],
         given: str,
         context: set[str],
+        *,
+        named_by_fields: bool = False,
     ) -> tuple[Abstention | None, _Candidate]:
         """(why the evidence cannot answer ``question``, or None; the sentence the answer must lead with).
 
@@ -298,7 +309,7 @@ class ExtractiveWriter(Writer):
         question names, is evidence even when its cosine is low (MiniLM encodes "Who is Marek Przeor?" and "Who
         wrote the foreword?" poorly); it then leads the answer.
         """
-        if best.support < self.settings.min_similarity:
+        if best.support < self.settings.min_similarity and not named_by_fields:
             naming = _naming_sentence(_specific_names(question, passages, context), candidates) or _section_sentence(
                 question, candidates
             )
@@ -446,6 +457,11 @@ class ExtractiveWriter(Writer):
         if items and not _is_whole(items[-1].sentence.text):
             items = items[:-1]
         return items
+
+
+def _asks_for_several(question: str) -> bool:
+    """A list question, or a request for good practices (named, then what each did): the longer budget."""
+    return is_list_question(question) or bool(record_request(asked_sentences(question)))
 
 
 def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
