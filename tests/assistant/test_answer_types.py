@@ -350,3 +350,18 @@ def test_a_question_for_several_things_is_told_by_its_plural(question: str, seve
     """No list of nouns ("stages", "recommendations", … 50 of them, and "methods" or "projects" missing): the
     noun phrase the question asks for is plural or not."""
     assert is_list_question(question) is several
+
+
+@pytest.mark.parametrize(
+    ("question", "constraints"),
+    [
+        ("How many INNOSUP projects did Horizon 2020 fund?", []),  # the year is part of a programme's name
+        ("Which projects did Europe 2020 fund in 2014?", ["2014"]),
+        ("What did the city decide in March 2021?", ["2021"]),  # a month is no name
+        ("In 2019, what did the agency do?", ["2019"]),  # nor is a word that opens the sentence
+    ],
+)
+def test_a_year_inside_a_name_is_not_a_year_the_question_is_about(question: str, constraints: list[str]) -> None:
+    """Bug (spent set 23, f025): "How many INNOSUP projects did Horizon 2020 fund?" required the year 2020 next to
+    the count, and abstained although "Some 25 INNOSUP projects were funded" answers it."""
+    assert question_constraints(question) == constraints

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from assistant.text import content_terms, proper_terms, stems, words
 
 _NUMBER_WORDS = (
@@ -310,11 +312,25 @@ _REFERENCE_YEAR = re.compile(
 )
 
 
+# A year after a capitalised word is part of a name ("Horizon 2020", "Europe 2020"), not the year a question is
+# about, unless the word is a month or a function word ("March 2021", "In 2019, …").
+_NAMED_YEAR = re.compile(r"\b([A-Z][\w-]*)\s+(?:1[89]|20)\d{2}\b")
+
+
+def _without_named_years(question: str) -> str:
+    def keep_dates(match: re.Match[str]) -> str:
+        word = match.group(1).lower()
+        is_name = word not in STOPWORDS_EN_PLUS and not re.fullmatch(_MONTHS, word)
+        return "" if is_name else match.group()
+
+    return _NAMED_YEAR.sub(keep_dates, question)
+
+
 def question_constraints(question: str) -> list[str]:
     """The years and countries a question is about ("in 2019", "in Germany"), lower-cased: the sentence that
     answers it must be about the same."""
     countries = [w for w in words(question) if w in COUNTRIES or w in DEMONYMS]
-    return YEAR.findall(_REFERENCE_YEAR.sub("", question)) + countries
+    return YEAR.findall(_without_named_years(_REFERENCE_YEAR.sub("", question))) + countries
 
 
 _COUNT_QUESTION = re.compile(
