@@ -106,6 +106,17 @@ def capitalises_nouns(question: str) -> bool:
     return bool(tokens) and sum(t in _GERMAN for t in tokens) >= max(2, GERMAN_SHARE * len(tokens))
 
 
+def _code_head(word: str) -> str:
+    """A German compound built on an acronym or code, up to that part: German joins nouns to names
+    ("S3-Strategie" -> "S3", "Covid-19-Pandemie" -> "Covid-19"), and the documents name the code, not the compound
+    (in English "C3-Saxony" is one name)."""
+    parts = word.split("-")
+    codes = [index for index, part in enumerate(parts) if _is_acronym(part)]
+    if not codes or not all(part.isalpha() and len(part) > 2 for part in parts[codes[-1] + 1 :]):
+        return word  # no code, or a code's own number ("INNOSUP-1")
+    return "-".join(parts[: codes[-1] + 1])
+
+
 def _proper_tokens(question: str) -> list[tuple[int, str]]:
     """(offset, lower-cased name) of each capitalised word or acronym inside ``question``; in a German question
     only acronyms and codes ("KMU", "S3"), since its nouns are capitalised too."""
@@ -116,6 +127,8 @@ def _proper_tokens(question: str) -> list[tuple[int, str]]:
         bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")
         bare = re.sub(r"^([A-Z0-9]{2,})s$", r"\1", bare)  # a plural acronym: "IPCEIs" is found as "IPCEI"
         bare = re.sub(r"-(?:style|like|type|based|wide|related)$", "", bare, flags=re.I)  # "INNOSUP-style"
+        if german:
+            bare = _code_head(bare)  # "Covid-19-Pandemie": the name is the code the compound is built on
         if index == 0 or len(bare) < 2 or not bare[0].isupper() or re.match(r"I[’'](?:d|m|ve|ll)$", bare):
             continue  # "I'd like to know …" names nobody
         if (match.start() in starts or german) and not _is_acronym(bare):

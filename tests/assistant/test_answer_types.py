@@ -365,3 +365,17 @@ def test_a_year_inside_a_name_is_not_a_year_the_question_is_about(question: str,
     """Bug (spent set 23, f025): "How many INNOSUP projects did Horizon 2020 fund?" required the year 2020 next to
     the count, and abstained although "Some 25 INNOSUP projects were funded" answers it."""
     assert question_constraints(question) == constraints
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Was sagt das Vorwort des Policy Briefs über die Covid-19-Pandemie?", ["covid-19"]),
+        ("Wie hilft die S3-Strategie den KMU-Clustern?", ["s3", "kmu"]),
+        ("What did INNOSUP-1 fund?", ["innosup-1"]),  # a code's own number stays
+    ],
+)
+def test_a_compound_built_on_a_code_names_the_code(question: str, names: list[str]) -> None:
+    """Bug (spent set 23, f037): a German question abstained because no document mentions
+    "covid-19-pandemie"; the brief names COVID-19."""
+    assert asked_names(question) == names
