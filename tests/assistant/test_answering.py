@@ -401,3 +401,14 @@ def test_a_country_is_found_as_its_nationality() -> None:
     assert _named_in("france", text)
     assert _named_in("french", text)
     assert not _named_in("italy", text)
+
+
+def test_a_year_no_passage_mentions_is_missing_like_a_name(shared_assistant) -> None:
+    """Spent set 24 (l002): a request about "the 2022 energy price crisis" was answered with cluster figures of
+    no year; a year the question is about must be in the passages, as its names must."""
+    answer = shared_assistant.ask("How did the Green Cluster Pathway change its energy use in 2031?")
+    assert answer.abstained
+    assert answer.abstention_reason == "the documents found do not mention 2031"
+
+    answered = shared_assistant.ask("How did the Green Cluster Pathway change its energy use?")
+    assert not answered.abstained, answered.text

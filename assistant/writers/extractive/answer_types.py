@@ -330,7 +330,12 @@ def question_constraints(question: str) -> list[str]:
     """The years and countries a question is about ("in 2019", "in Germany"), lower-cased: the sentence that
     answers it must be about the same."""
     countries = [w for w in words(question) if w in COUNTRIES or w in DEMONYMS]
-    return YEAR.findall(_without_named_years(_REFERENCE_YEAR.sub("", question))) + countries
+    return asked_years(question) + countries
+
+
+def asked_years(question: str) -> list[str]:
+    """The years a question is about: not a reference point ("since 2015") nor part of a name ("Horizon 2020")."""
+    return YEAR.findall(_without_named_years(_REFERENCE_YEAR.sub("", question)))
 
 
 _COUNT_QUESTION = re.compile(

@@ -19,6 +19,7 @@ from assistant.text import plain as _plain
 from assistant.writers.base import Abstention, AbstentionReason, Claim, Draft, Length, Writer, WriteRequest
 from assistant.writers.extractive.answer_types import (
     asked_focus,
+    asked_years,
     asks_about_later_events,
     counted_nouns,
     expected_answer_type,
@@ -319,7 +320,8 @@ class ExtractiveWriter(Writer):
             best = naming
         passage_text = " ".join(_plain(f"{_context(p.chunk)} {p.chunk.text}") for p in passages)
         # Names in the sentences around the asking one say who asks ("Bonjour, je travaille … en Occitanie.").
-        asked = asked_names(asked_sentences(question))
+        # A year the question is about is named like a place: "the 2022 energy price crisis" needs a passage of 2022.
+        asked = asked_names(asked_sentences(question)) + asked_years(asked_sentences(question))
         missing = [t for t in asked if t not in context and not _named_in(t, passage_text)]
         if missing:
             detail = f"the documents found do not mention {', '.join(missing)}"
