@@ -92,6 +92,20 @@ def test_a_request_for_a_good_practice_by_its_place_is_answered_by_that_record(s
     assert "Flanders" in answer.sentences[0].text
 
 
+def test_a_heading_that_ends_a_passage_is_never_quoted_as_a_sentence(shipped: Assistant) -> None:
+    """Bug (spent set 22, d012's first turn): the helpdesk answer's heading "Policy Insights 2. Other Interreg
+    Europe Policy Learning Platform activities." ends the passage before its section, where the passage's own
+    section names another heading, so its second half was quoted as the answer's first sentence."""
+    answer = shipped.ask(
+        "Besides good practices, which Policy Learning Platform services does the helpdesk answer on clusters and "
+        "the twin transition recommend?"
+    )
+
+    assert not answer.abstained, answer.text
+    assert all("Platform activities" not in s.text for s in answer.sentences), answer.text
+    assert any("peer review" in s.text for s in answer.sentences), answer.text
+
+
 def test_a_draft_does_not_require_the_names_of_who_asks(shipped: Assistant) -> None:
     """Bug: "Trade" (of the ministry's name) was required of the documents, so both sections of this draft were
     "not covered"; only a name inside the request for good practices is."""

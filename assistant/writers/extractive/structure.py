@@ -88,6 +88,11 @@ class SectionIndex:
         """A document's passages in reading order (read from the index the first time, when loading)."""
         return self._of(doc_id).chunks
 
+    def is_heading(self, text: str, doc_id: str) -> bool:
+        """Whether ``text`` (a sentence) is a heading, or part of one, of the document ``doc_id``."""
+        bare = text.strip().rstrip(".")
+        return bool(bare) and any(bare in heading for heading in self._of(doc_id).headings)
+
     def _of(self, doc_id: str) -> _Document:
         found = self._documents.get(doc_id)
         if found is not None or self._loading is None:
@@ -175,6 +180,12 @@ class _Document:
         """Each passage's content terms, stemmed once per loaded document rather than on every question that
         looks for a subject in it (stemming a long document's passages took ~100 ms a question)."""
         return tuple(frozenset(content_terms(chunk.text)) for chunk in self.chunks)
+
+    @functools.cached_property
+    def headings(self) -> frozenset[str]:
+        """The document's section headings: one can end the passage before its section ("… latest events\n\n
+        Policy Insights 2. Other … activities."), where the passage's own section does not name it."""
+        return frozenset(chunk.section for chunk in self.chunks if chunk.section)
 
 
 _EMPTY = _Document((), ())

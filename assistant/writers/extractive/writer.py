@@ -269,7 +269,11 @@ class ExtractiveWriter(Writer):
             passage = by_chunk[sentence.chunk_id]
             text = sentence.text.strip()
             is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
-            if not (is_item or _is_prose(text)) or _is_heading(text, passage.chunk):
+            if (
+                not (is_item or _is_prose(text))
+                or _is_heading(text, passage.chunk)
+                or self._heads_a_section(text, passage)
+            ):
                 continue  # a bullet may follow its lead-in; other sentences must be quotable
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = sum(w for t, w in weights.items() if t in terms) / max(1.0, sum(weights.values()))
@@ -282,6 +286,10 @@ class ExtractiveWriter(Writer):
             support = max(float(similarity), passage.dense_score or 0.0)
             candidates.append(_Candidate(sentence, passage, score, float(similarity), support, vector, is_item))
         return candidates
+
+    def _heads_a_section(self, text: str, passage: Passage) -> bool:
+        """A heading of another section of the passage's document (one can end a passage)."""
+        return self.structure is not None and self.structure.is_heading(text, passage.chunk.doc_id)
 
     def _title_similarity(self, vector: np.ndarray, title: str) -> float:
         """How much a sentence just restates what its document is about: "… the innovation audit is a programme to
