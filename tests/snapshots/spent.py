@@ -21,11 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).with_name("spent_answers.jsonl")
 EVALS = REPO_ROOT / "evals"
 # Question sets nobody may run before they are scored once: never part of the snapshot.
-SEALED = ("questions_holdout25.jsonl", "questions_holdout26.jsonl")
+SEALED = ("questions_holdout27.jsonl", "questions_holdout28.jsonl")
 
 
 def spent_questions() -> Iterator[dict[str, Any]]:
-    """Every question of the spent sets (the dev/test set and holdouts 1-22), with the set it comes from."""
+    """Every question of the spent sets (the dev/test set and holdouts up to 26), with the set it comes from."""
     for path in sorted(EVALS.glob("questions*.jsonl")):
         if path.name in SEALED:
             continue
