@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from ingest import Config, ingest, keyword_index, open_store
+from ingest import store as store_module
 from ingest.keyword_index import STAMP_FILE, keyword_index_dir, load_keyword_index
+from ingest.store import chunk_to_node
 
 
 @pytest.fixture
@@ -67,14 +69,13 @@ def test_document_committed_during_a_build_is_not_stamped_as_indexed(
     config = Config(index_dir=tmp_path / "index")
     ingest([corpus], config, embedder_factory=lambda: embedder)
     store = open_store(config)
-    real_read = store.committed_chunks
+    real_pages = store.committed_chunk_pages
 
-    def read_then_another_ingest_commits():
-        snapshot = real_read()
-        store.write_document(*parts)
-        return snapshot
+    def another_ingest_commits_after_the_registry_was_read(documents):
+        store.write_document(*parts)  # its chunks are in Chroma while the build reads them
+        yield from real_pages(documents)
 
-    monkeypatch.setattr(store, "committed_chunks", read_then_another_ingest_commits)
+    monkeypatch.setattr(store, "committed_chunk_pages", another_ingest_commits_after_the_registry_was_read)
     built = keyword_index.build_keyword_index(store)
     assert all(chunk.doc_id != "helpdesk/cluster-finance" for chunk, _ in built.search("membership fees", 10))
     stamp = keyword_index.read_stamp(keyword_index_dir(store))["stamp"]
@@ -83,6 +84,24 @@ def test_document_committed_during_a_build_is_not_stamped_as_indexed(
     reloaded = load_keyword_index(open_store(config))
     assert reloaded.size == len(store.all_chunks())
     assert reloaded.search("membership fees", 1)[0][0].doc_id == "helpdesk/cluster-finance"
+
+
+def test_build_persists_the_files_llama_index_builds_from_all_nodes(
+    indexed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build streams pages of chunks into bm25s instead of handing every node to
+    ``BM25Retriever.from_defaults``; the persisted files must not change (pages of 2 chunks: many pages)."""
+    monkeypatch.setattr(store_module, "CHUNK_SCAN_PAGE", 2)
+    built = keyword_index_dir(indexed)
+    keyword_index.build_keyword_index(indexed)
+    nodes = [chunk_to_node(chunk) for chunk in indexed.all_chunks()]
+    reference = tmp_path / "reference"
+    keyword_index._bm25_class().from_defaults(nodes=nodes, similarity_top_k=1).persist(str(reference))
+    names = sorted(path.name for path in reference.iterdir())
+    assert len(nodes) > 2 and "corpus.jsonl" in names
+    assert {name: (built / name).read_bytes() == (reference / name).read_bytes() for name in names} == dict.fromkeys(
+        names, True
+    )
 
 
 def test_index_whose_contents_disagree_with_its_stamp_is_rebuilt(indexed) -> None:
