@@ -99,8 +99,8 @@ def test_a_question_for_several_things_gets_the_list_budget(shared_assistant) ->
     answer = shared_assistant.ask("Which indicators should regions choose for monitoring?")
 
     assert not answer.abstained, answer.text
-    assert 3 < len(answer.sentences) <= WriterSettings().reply_sentences
-    assert len(answer.text.split()) <= WriterSettings().reply_words + 10 * len(answer.citations)
+    assert 3 < len(answer.sentences) <= WriterSettings().long_sentences
+    assert len(answer.text.split()) <= WriterSettings().long_words + 10 * len(answer.citations)
     assert all(c.chunk.doc_id == "briefs/monitoring-strategies" for c in answer.citations)
 
 

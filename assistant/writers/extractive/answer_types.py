@@ -225,7 +225,8 @@ _PLACE = re.compile(
     rf"((?>{_NAME}))(?!\s+(?:{_NOT_PLACES}))"
     r"|\bCountry: ([^;\n]+)|\bRegion: ([^;\n]+)"
 )
-YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+_YEAR_DIGITS = r"(?:1[89]|20)\d{2}"
+YEAR = re.compile(rf"\b{_YEAR_DIGITS}\b")
 
 
 # Where a two-part question's second ask begins: "…, and what does …", "… and how many …", "…? Which …".
@@ -314,7 +315,7 @@ _REFERENCE_YEAR = re.compile(
 
 # A year after a capitalised word is part of a name ("Horizon 2020", "Europe 2020"), not the year a question is
 # about, unless the word is a month or a function word ("March 2021", "In 2019, …").
-_NAMED_YEAR = re.compile(r"\b([A-Z][\w-]*)\s+(?:1[89]|20)\d{2}\b")
+_NAMED_YEAR = re.compile(rf"\b([A-Z][\w-]*)\s+{_YEAR_DIGITS}\b")
 
 
 def _without_named_years(question: str) -> str:
