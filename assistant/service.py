@@ -23,7 +23,7 @@ from assistant.crosslingual import (
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
-from assistant.text import asked_names, question_topic
+from assistant.text import asked_names, asked_sentences, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -206,7 +206,9 @@ class Assistant:
                 prefer=query.documents or named,
             )
             if multilingual:
-                writer_vector = multilingual.sentences.embed_query(query.writer)
+                # Only the asking sentences: in e5's space the asker's introduction ("Bonjour, je travaille pour
+                # l'agence … en Occitanie.") draws the question to whatever shares its language (the French record).
+                writer_vector = multilingual.sentences.embed_query(asked_sentences(query.writer))
                 passages = multilingual.sentences.rerank(passages, writer_vector, wanted)
                 chosen = multilingual.writer
             elif query.writer == query.retrieval:

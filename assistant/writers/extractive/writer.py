@@ -478,7 +478,9 @@ def _asks_for_several(question: str) -> bool:
 
 def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
     """One claim per sentence, quoting itself; a good-practice record's first sentence is led by the record's name
-    and fields ("Santara Valley (CLUSTERFY; Lithuania): In the Interreg Europe project …")."""
+    and fields ("Santara Valley (CLUSTERFY; Lithuania): In the Interreg Europe project …"). Each bullet is an item
+    of the answer (what a follow-up's "the third one" counts), whether or not it is a sentence of its own; a
+    sentence that carries on a bullet ("Moreover, …") is not."""
     claims, named = [], set()
     for c in chosen:
         chunk, text = c.passage.chunk, c.sentence.text
@@ -486,7 +488,7 @@ def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
         if chunk.doc_type == GOOD_PRACTICE and chunk.doc_id not in named:
             named.add(chunk.doc_id)
             sentence = f"{record_label(chunk)}: {text}"
-        claims.append(Claim.quoting(sentence, chunk, text, item=c.is_item))
+        claims.append(Claim.quoting(sentence, chunk, text, item=_is_bullet(text)))
     return tuple(claims)
 
 
