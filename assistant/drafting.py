@@ -12,14 +12,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.conversation import Turn
 from assistant.export import DOC_TYPE_LABELS, source_line
 from assistant.markup import escape_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
-from assistant.writers import Claim, Length
+from assistant.text import request_asks
+from assistant.writers import AbstentionReason, Claim, Length
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
 FURTHER_RESOURCES = "Further resources"
+# The writer's verdicts that the documents lack what a request asks for (not merely that its wording is far).
+_LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
 MAX_RESOURCES = 4
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
@@ -35,6 +39,7 @@ class Asker(Protocol):
         question: str,
         *,
         filters: Filters | None = None,
+        history: Sequence[Turn] = (),
         context_names: Sequence[str] = (),
         length: Length = Length.ANSWER,
     ) -> Answer: ...
@@ -117,17 +122,21 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
     # Who asks ("a regional development agency in Portugal asks …") is context, not what the documents must say:
     # the request's names that no indexed document mentions are not required.
     context = assistant.unknown_names(request)
+    asks = request_asks(request)
     for heading, doc_types in SECTIONS:
         section_filters = dataclasses.replace(base, doc_types=doc_types)
-        answer = assistant.ask(request, filters=section_filters, context_names=context, length=Length.REPLY)
-        answers.append(answer)
-        if answer.abstained:
+        whole = assistant.ask(request, filters=section_filters, context_names=context, length=Length.REPLY)
+        section_answers = [*_asks_answered(assistant, asks, whole, section_filters, context), whole]
+        answers += section_answers
+        said = [a for a in section_answers if not a.abstained]
+        sentences = _distinct(s for a in said for s in sources.renumber(a))
+        if not said:
             text = NOT_COVERED
         elif doc_types == ("good_practice",):
-            text = _bulleted_by_document(sources.renumber(answer), sources.citations)
+            text = _bulleted_by_document(sentences, sources.citations)
         else:
-            text = " ".join(marked_markdown(s) for s in sources.renumber(answer))
-        sections.append(DraftSection(heading, text, answer.abstained))
+            text = " ".join(marked_markdown(s) for s in sentences)
+        sections.append(DraftSection(heading, text, not said))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:
         sections.append(DraftSection(FURTHER_RESOURCES, resources))
@@ -180,6 +189,38 @@ def _bulleted_by_document(sentences: Sequence[AnswerSentence], citations: Sequen
         f"- **{labels[key]}**: {' '.join(texts)}" if key in labels else f"- {' '.join(texts)}"
         for key, texts in bullets.items()
     )
+
+
+def _asks_answered(
+    assistant: Asker, asks: Sequence[str], whole: Answer, filters: Filters, context: Sequence[str]
+) -> list[Answer]:
+    """Each ask of a request of several answered on its own (a chat answer's length), before what the whole
+    request finds: "… whether there are good practices on vouchers, and how big such vouchers usually are" gets
+    the sentence that gives their size; a later ask is a follow-up of the one before. None when the request asks
+    one thing, or when the whole request found nothing and an ask on its own is for what the documents lack (a
+    name, a kind of fact, later events): the other asks alone lose what they are about ("… and how it distributes
+    it among Danish clusters")."""
+    if len(asks) < 2:
+        return []
+    # Asked as a conversation: "… and how it distributes it" points back to the ask before it, as a follow-up does.
+    answers: list[Answer] = []
+    for ask in asks:
+        history = [Turn.of(answers[-1])] if answers else []
+        answers.append(assistant.ask(ask, filters=filters, context_names=context, history=history))
+    if whole.abstained and any(a.abstention_kind in _LACKING for a in answers):
+        return []  # the whole request found too little, and one of its asks is for what the documents lack
+    return answers
+
+
+def _distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:
+    """The sentences, each said once (two asks of a request can find the same sentence)."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in sentences:
+        if sentence.text not in seen:
+            seen.add(sentence.text)
+            kept.append(sentence)
+    return kept
 
 
 def _best_per_document(passages: Iterable[Passage]) -> list[Passage]:

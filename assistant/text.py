@@ -175,3 +175,23 @@ def question_topic(question: str) -> str:
         index += 1
     rest = " ".join(tokens[index:])
     return rest if index and rest and _NOUN_PHRASE_START.match(rest) else ""
+
+
+# Where a request joins a further ask to the one before: ", and whether …", "; how …", " and what …". The words are
+# English's interrogatives and complementisers (function words), so this splits coordination, not topics.
+ASK_WORDS = r"(?:whether|how|what|which|who|whom|whose|where|when|why|if)\b"
+_FURTHER_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;|,)\s+(?={ASK_WORDS})", re.IGNORECASE)
+_ASKS = re.compile(rf"\b{ASK_WORDS}|\?\s*['’”]?\s*$", re.IGNORECASE)
+
+
+def request_asks(request: str) -> list[str]:
+    """The separate asks of a request, in order: its sentences that ask something (an interrogative, or a "?"),
+    each cut where it coordinates a further ask ("… asks whether there are good practices on vouchers, and how
+    big such vouchers usually are."). Who asks ("I work for a CCDR in Portugal.") and what to do with the answer
+    ("Please draft a reply.") ask nothing."""
+    asks = []
+    for start, end in sentence_spans(request):
+        for part in _FURTHER_ASK.split(request[start:end]):
+            if _ASKS.search(part) and content_terms(part):
+                asks.append(part.strip())
+    return asks

@@ -128,6 +128,31 @@ def test_a_draft_asking_for_good_practices_from_a_country_no_record_holds_declin
     assert draft.sections[1].abstained
 
 
+def test_each_ask_of_a_draft_request_is_answered(shipped: Assistant) -> None:
+    """Bug (spent set 22, d036): both sections were declined ("Greece", who asks, was required of the records),
+    and the request's second ask, how big vouchers usually are, was never answered on its own."""
+    draft = compose_draft(
+        shipped,
+        "A cluster manager in Greece asks whether there are good practices on using innovation vouchers in cluster "
+        "policy, and how big such vouchers usually are. Please draft a reply.",
+    )
+
+    assert not draft.sections[0].abstained
+    assert "€2000 to €20,000" in draft.sections[0].text
+
+
+def test_a_draft_whose_asks_the_documents_lack_declines(shipped: Assistant) -> None:
+    """The whole request finds too little and its first ask, on its own, asks for an amount no passage gives: the
+    second ask ("how it distributes it …") on its own must not fill the section with loosely related sentences."""
+    draft = compose_draft(
+        shipped,
+        "The Danish Business Authority asks for a reply summarising how much national funding Cluster Excellence "
+        "Denmark receives each year and how it distributes it among Danish clusters. Please draft a reply.",
+    )
+
+    assert draft.sections[0].abstained, draft.sections[0].text
+
+
 def test_a_follow_up_finds_the_country_of_the_cited_record(shipped: Assistant) -> None:
     """Bug: "and in which country is that?" after a Santara Valley answer was "not covered", although the cited
     record says Lithuania."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.text import asked_names, asked_sentences, content_terms, stems
+from assistant.text import ASK_WORDS, asked_names, asked_sentences, content_terms, stems
 from assistant.writers.extractive.answer_types import place_forms
 from ingest.chunking import NOT_STATED
 from ingest.records import GOOD_PRACTICE, Chunk
@@ -294,9 +294,10 @@ def record_terms(chunk: Chunk) -> set[str]:
 # A good-practice record is named by its document type ("good practice"): a question that names it asks about
 # records, and its clause with that name is what the records must hold. No request wording is matched.
 RECORD_NOUN = re.compile(r"\bgood[- ]practices?\b", re.IGNORECASE)
-# Where the clause naming good practices starts: punctuation and the coordinating "and" (grammar, not a request
-# wording; the subordinators once listed here fitted one spent request and were removed).
-_CLAUSE_BREAK = re.compile(r"[,;:]|\band\b", re.IGNORECASE)
+# Where the clause naming good practices starts: punctuation, the coordinating "and", and an interrogative or
+# "whether" that opens an ask ("A cluster manager in Greece asks whether there are good practices …": who asks is
+# not what the records must hold). Grammar, not a request wording.
+_CLAUSE_BREAK = re.compile(rf"[,;:.?!]|\band\b|\b(?={ASK_WORDS})", re.IGNORECASE)
 # The words such a question uses to ask for records: not part of what the records must be about.
 RECORD_WORDS = frozenset(stems(["good", "practice", "practices"]))
 # The kind of place a "which regions …" question asks for: not part of its topic.

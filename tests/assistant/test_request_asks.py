@@ -1,0 +1,45 @@
+"""A helpdesk request's separate asks, and the clause of it that asks for good practices."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text import request_asks
+from assistant.writers.extractive.structure import record_request
+
+
+def test_a_request_is_cut_where_it_coordinates_a_further_ask() -> None:
+    request = (
+        "A cluster manager in Greece asks whether there are good practices on using innovation vouchers in cluster "
+        "policy, and how big such vouchers usually are. Please draft a reply."
+    )
+    assert request_asks(request) == [
+        "A cluster manager in Greece asks whether there are good practices on using innovation vouchers in cluster "
+        "policy",
+        "how big such vouchers usually are.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "I work for a CCDR in Portugal. Our S3 team asks what role clusters can play in the S3 process.",
+        "Our ministry in Slovenia has asked the helpdesk for guidance on monitoring. Please draft a reply.",
+    ],
+)
+def test_who_asks_and_what_to_do_with_the_answer_ask_nothing(request_text: str) -> None:
+    assert len(request_asks(request_text)) <= 1
+
+
+def test_a_question_that_ends_the_request_is_an_ask() -> None:
+    request = "Our clusters hardly ever work together. Could innovation vouchers help? Draft a reply."
+    assert request_asks(request) == ["Could innovation vouchers help?"]
+
+
+def test_who_asks_is_outside_the_clause_that_asks_for_good_practices() -> None:
+    """Bug (spent set 22, d036): "Greece" of "A cluster manager in Greece asks whether there are good practices
+    …" was required of the records, so both sections of the draft were declined."""
+    assert record_request("A cluster manager in Greece asks whether there are good practices on vouchers?") == (
+        "whether there are good practices on vouchers?"
+    )
+    assert "Cyprus" in record_request("A ministry asks whether there are good practices from Cyprus.")
