@@ -27,6 +27,9 @@ _ORDINAL_REFERENCE = re.compile(
 _QUANTIFIERS = frozenset({"one", "two", "three", "both", "each", "either", "neither"})
 _EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
+# A list inside a sentence: its items are short noun phrases, separated by commas and a final "and"/"or".
+_LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+ENUMERATED_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class Turn:
             for s in answer.sentences
             if s.item and s.citations and s.citations[0] in documents
         )
+        if not items:  # a list inside a sentence ("… three instruments: networking events, …, and vouchers.")
+            items = next(
+                (
+                    tuple(Item(text, documents[s.citations[0]].doc_id) for text in enumerated(s.text))
+                    for s in answer.sentences
+                    if s.citations and s.citations[0] in documents and enumerated(s.text)
+                ),
+                (),
+            )
         if not items:  # an answer that lists nothing: its cited documents are what it named, in order
             items = tuple(Item(chunk.title, chunk.doc_id) for chunk in _first_per_document(answer))
         cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
@@ -121,6 +133,19 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
         return Query(question, question)
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
     return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip(), last.cited)
+
+
+def enumerated(sentence: str) -> list[str]:
+    """The items of a list that ``sentence`` gives after its last colon, split at commas and the final "and"/"or"
+    ("…: networking events, matchmaking events, and innovation vouchers."); none unless there are two or more,
+    each of at most ``ENUMERATED_WORDS`` words (a colon before a clause introduces no list)."""
+    _, colon, tail = sentence.rpartition(":")
+    if not colon:
+        return []
+    parts = [p.strip() for p in _LIST_SEPARATOR.split(tail.strip().rstrip(".;!?")) if p and p.strip()]
+    if len(parts) < 2 or any(len(words(p)) > ENUMERATED_WORDS for p in parts):
+        return []
+    return parts
 
 
 def _first_per_document(answer: Answer) -> list[Chunk]:

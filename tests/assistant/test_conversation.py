@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Turn
-from assistant.conversation import Item, follow_up_query, is_follow_up, referenced_item
+from assistant.conversation import Item, enumerated, follow_up_query, is_follow_up, referenced_item
 from tests.assistant.conftest import GREEN_DOC, SEED_DOC
 
 GREEN_TURN = Turn(
@@ -175,3 +175,23 @@ def test_an_ordinal_prefers_the_items_document() -> None:
 )
 def test_an_ordinal_with_its_own_noun_or_past_the_list_is_no_reference(question: str) -> None:
     assert referenced_item(question, LIST_TURN) is None
+
+
+def test_a_list_inside_a_sentence_gives_its_items() -> None:
+    assert enumerated(
+        "The initiative uses three main policy instruments to promote cross-cluster collaboration: networking "
+        "events, matchmaking events, and innovation vouchers."
+    ) == ["networking events", "matchmaking events", "innovation vouchers"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The European Commission has identified five challenges for clusters resulting from the COVID-19 pandemic:",
+        "Santara Valley (CLUSTERFY; Lithuania): In the Interreg Europe project CLUSTERFY, the region set up a "
+        "science and technology park, and it now hosts many firms.",
+        "Clusters can promote cross-cluster collaboration at the regional, national, or EU levels.",
+    ],
+)
+def test_a_colon_before_a_clause_or_no_colon_lists_nothing(sentence: str) -> None:
+    assert enumerated(sentence) == []

@@ -236,6 +236,21 @@ def test_the_third_one_after_the_five_recommendations_is_the_third_recommendatio
     assert "personalised" in follow_up.sentences[0].text
 
 
+def test_the_third_one_of_a_list_inside_a_sentence(shipped: Assistant) -> None:
+    """Bug (spent set 25, o007): the answer listed C3-Saxony's three instruments inside one sentence, so "the third
+    one" counted the cited documents (two) and the follow-up was "not covered"."""
+    first = shipped.ask("Which three policy instruments does C3-Saxony use to promote cross-cluster collaboration?")
+    turn = Turn.of(first)
+    assert [i.text for i in turn.items][-1:] == ["innovation vouchers"], first.text
+
+    follow_up = shipped.ask(
+        "How does the third one work elsewhere in your material — what are they, and how big are they usually?",
+        history=[turn],
+    )
+
+    assert "€2000 to €20,000" in follow_up.text, follow_up.text
+
+
 def test_a_german_question_is_answered_from_the_english_sentence_that_answers_it(shipped: Assistant) -> None:
     """Bug: every German question abstained or got the English signals' guess; e5's shared space finds the
     sentence that names the alliances, and the asker's introduction (who she is, in German) does not steer it.
