@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.records import Answer
@@ -51,14 +51,7 @@ class Turn:
             if s.item and s.citations and s.citations[0] in documents
         )
         if not items:  # a list inside a sentence ("… three instruments: networking events, …, and vouchers.")
-            items = next(
-                (
-                    tuple(Item(text, documents[s.citations[0]].doc_id) for text in enumerated(s.text))
-                    for s in answer.sentences
-                    if s.citations and s.citations[0] in documents and enumerated(s.text)
-                ),
-                (),
-            )
+            items = _first_enumeration(answer, documents)
         if not items:  # an answer that lists nothing: its cited documents are what it named, in order
             items = tuple(Item(chunk.title, chunk.doc_id) for chunk in _first_per_document(answer))
         cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
@@ -146,6 +139,15 @@ def enumerated(sentence: str) -> list[str]:
     if len(parts) < 2 or any(len(words(p)) > ENUMERATED_WORDS for p in parts):
         return []
     return parts
+
+
+def _first_enumeration(answer: Answer, documents: Mapping[int, Chunk]) -> tuple[Item, ...]:
+    """The items of the first list inside one of the answer's cited sentences, each with its document."""
+    for sentence in answer.sentences:
+        listed = enumerated(sentence.text)
+        if listed and sentence.citations and sentence.citations[0] in documents:
+            return tuple(Item(text, documents[sentence.citations[0]].doc_id) for text in listed)
+    return ()
 
 
 def _first_per_document(answer: Answer) -> list[Chunk]:

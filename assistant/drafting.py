@@ -214,13 +214,10 @@ def _asks_answered(
 
 def _distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:
     """The sentences, each said once (two asks of a request can find the same sentence)."""
-    seen: set[str] = set()
-    kept = []
+    first: dict[str, AnswerSentence] = {}
     for sentence in sentences:
-        if sentence.text not in seen:
-            seen.add(sentence.text)
-            kept.append(sentence)
-    return kept
+        first.setdefault(sentence.text, sentence)
+    return list(first.values())
 
 
 def _best_per_document(passages: Iterable[Passage]) -> list[Passage]:
