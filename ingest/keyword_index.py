@@ -51,6 +51,7 @@ class KeywordIndex:
         self._retriever = retriever
         self.size = size
         self._doc_ids = doc_ids
+        self._rows_by_doc: dict[str, np.ndarray] | None = None  # doc_id -> its corpus rows, built on first use
         # The memory-mapped corpus reads a row by seek + readline on one shared mmap: one reader at a time.
         self._lock = threading.Lock()
 
@@ -84,6 +85,34 @@ class KeywordIndex:
             hits = retriever.retrieve(QueryBundle(query))
         return [(node_to_chunk(hit.node), float(hit.score or 0.0)) for hit in hits if (hit.score or 0) > 0]
 
+    def document_chunks(self, doc_id: str) -> list[Chunk] | None:
+        """One document's chunks, read from the memory-mapped corpus (its rows found in ``doc_ids``), or None when
+        this index cannot say (no index, or one persisted before doc_ids.npy).
+
+        Why not the store: at 100k chunks Chroma's metadata filter costs 25-45 ms per document, the corpus rows
+        under 5 ms, and the structure index reads every document a question retrieves.
+        """
+        if self._retriever is None or self._doc_ids is None:
+            return None
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node  # lazy: `policydesk --help` stays fast
+
+        corpus = self._retriever.corpus or []
+        with self._lock:
+            entries = [corpus[int(row)] for row in self._rows_of(doc_id)]
+        return [node_to_chunk(metadata_dict_to_node(entry)) for entry in entries]
+
+    def _rows_of(self, doc_id: str) -> np.ndarray:
+        """The corpus rows of one document; the grouping is computed once (one sort of ``doc_ids``), not as a
+        comparison against every row per call. Called under the lock."""
+        if self._rows_by_doc is None:
+            assert self._doc_ids is not None
+            if not len(self._doc_ids):
+                return np.empty(0, dtype=np.int64)
+            order = np.argsort(self._doc_ids, kind="stable")
+            names, starts = np.unique(self._doc_ids[order], return_index=True)
+            self._rows_by_doc = dict(zip(names.tolist(), np.split(order, starts[1:]), strict=True))
+        return self._rows_by_doc.get(doc_id, np.empty(0, dtype=np.int64))
+
     def _mask(self, allowed: list[str]) -> np.ndarray:
         """1 for the corpus rows of the ``allowed`` documents (a numpy test, not a pass over the corpus)."""
         if self._doc_ids is None:  # an index persisted before doc_ids.npy: read them from the corpus once
@@ -92,6 +121,24 @@ class KeywordIndex:
             with self._lock:
                 self._doc_ids = np.asarray([str(corpus[row].get("doc_id", "")) for row in range(len(corpus))])
         return np.isin(self._doc_ids, np.asarray(allowed))
+
+
+class IndexedChunks:
+    """Where the structure index reads a document's chunks: the keyword index's corpus (built with it from one
+    registry state), else the store (a document that index does not hold)."""
+
+    def __init__(self, keyword_index: KeywordIndex, store: Store) -> None:
+        self.keyword_index = keyword_index
+        self.store = store
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.keyword_index.document_chunks(doc_id) or self.store.document_chunks(doc_id)
+
+    def chunks_of_type(self, doc_type: str) -> list[Chunk]:
+        """The chunks of every document of one type, read document by document (the registry says which): at 100k
+        chunks reading them all to keep the records took seconds."""
+        documents = self.store.documents().values()
+        return [chunk for doc in documents if doc.doc_type == doc_type for chunk in self.document_chunks(doc.doc_id)]
 
 
 def registry_stamp(documents: Iterable[IndexedDocument]) -> str:

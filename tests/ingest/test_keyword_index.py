@@ -9,7 +9,7 @@ import pytest
 
 from ingest import Config, ingest, keyword_index, open_store
 from ingest import store as store_module
-from ingest.keyword_index import STAMP_FILE, keyword_index_dir, load_keyword_index
+from ingest.keyword_index import STAMP_FILE, IndexedChunks, keyword_index_dir, load_keyword_index
 from ingest.store import chunk_to_node
 
 
@@ -30,6 +30,19 @@ def test_search_is_stemmed_and_filtered(indexed) -> None:
     assert index.search("voucher", 10, doc_ids=[]) == []
     assert index.search("   ", 10) == []
     assert index.search("zyxwvut", 10) == []
+
+
+def test_document_chunks_from_the_corpus_equal_the_stores(indexed) -> None:
+    index, documents = load_keyword_index(indexed), indexed.documents()
+    assert len(documents) > 3
+    for doc_id in documents:
+        from_index = index.document_chunks(doc_id)
+        assert from_index is not None
+        assert sorted(from_index, key=lambda c: c.chunk_id) == sorted(
+            indexed.document_chunks(doc_id), key=lambda c: c.chunk_id
+        ), doc_id
+    assert index.document_chunks("briefs/no-such-document") == []
+    assert IndexedChunks(index, indexed).document_chunks("briefs/no-such-document") == []
 
 
 def test_current_index_is_loaded_not_rebuilt(indexed, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,7 +108,7 @@ class SectionIndex:
     def record_vocabulary(self) -> frozenset[str]:
         """Every word the good-practice records use, in their text and fields: what a request for records can
         match. Read once, on the first such request."""
-        chunks = self._loading.all_chunks() if self._loading else self._held()
+        chunks = self._loading.chunks_of_type(GOOD_PRACTICE) if self._loading else self._held()
         return frozenset(
             term
             for chunk in chunks
@@ -163,11 +163,11 @@ class SectionIndex:
 
 
 class DocumentChunks(Protocol):
-    """Where a lazy SectionIndex reads chunks (the store)."""
+    """Where a lazy SectionIndex reads chunks (the keyword index's corpus or the store)."""
 
     def document_chunks(self, doc_id: str) -> Sequence[Chunk]: ...
 
-    def all_chunks(self) -> list[Chunk]: ...
+    def chunks_of_type(self, doc_type: str) -> list[Chunk]: ...
 
 
 @dataclass(frozen=True)
