@@ -13,15 +13,19 @@ import re
 from assistant.records import AnswerSentence
 
 # Backslash-escapable ASCII punctuation that starts Markdown syntax (CommonMark: any escaped punctuation renders
-# as itself, so escaping shows the text unchanged).
-_SYNTAX = re.compile(r"([\\`*_\[\]()#+!|~>])")
+# as itself, so escaping shows the text unchanged). Not "(", ")" or "!": they only make a link or an image after
+# an unescaped "]" or before "[", and escaping them filled a draft sent as plain text with "\(CMO\)".
+_SYNTAX = re.compile(r"([\\`*_\[\]#+|~>])")
+# "&" starts an entity only as "&name;" or "&#123;": "R&D" is text as it stands, and "R&amp;D" in a draft sent as
+# plain text was wrong.
+_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^(\s*)(-|\d+\.)(\s)", re.MULTILINE)  # a list item or an ordered item at a line start
 _URL_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|www)(:|\.)")  # autolinked literals ("http://…", "www.…")
 
 
 def escape_markdown(text: str) -> str:
     """``text`` as inert Markdown: it renders as the same characters, with no link, image, emphasis or HTML."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    escaped = _ENTITY_START.sub("&amp;", text).replace("<", "&lt;")
     escaped = _SYNTAX.sub(r"\\\1", escaped)
     escaped = _LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}{m.group(3)}", escaped)
     return _URL_SCHEME.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)

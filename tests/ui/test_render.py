@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from assistant.records import AnswerSentence, Citation, Filters
 from assistant.ui_render import (
     chat_markdown,
@@ -27,7 +29,38 @@ def test_markers_link_to_their_source_in_the_panel() -> None:
 def test_chat_text_shows_markup_as_text() -> None:
     text = chat_markdown(cited_answer(), 0)
     assert "<script>" not in text and "<img" not in text
-    assert "&lt;script\\>alert\\(1\\)&lt;/script\\>" in text  # Markdown-escaped: renders as the same characters
+    assert "&lt;script\\>alert(1)&lt;/script\\>" in text  # Markdown-escaped: renders as the same characters
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "R&D and S&T (CMO) apply!",
+        "&amp; and &#169; and &copy; are written out",
+        "![x](http://tracker.example/p.png) and [click](https://evil.example)",
+        "<b>bold</b> <img src=x onerror=alert(1)> a < b",
+        "*emphasis* _under_ `code` ~~struck~~ a | b",
+        "# not a heading",
+        "1. not a list",
+        "- not a bullet",
+        "> not a quote",
+        "see www.example.org or mailto:x@example.org",
+    ],
+)
+def test_escaped_markdown_renders_as_the_same_characters_and_nothing_else(text: str) -> None:
+    """Rendered by a real CommonMark renderer with raw HTML allowed (the riskiest setting): one paragraph holding
+    exactly ``text``."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from assistant.markup import escape_markdown
+
+    rendered = MarkdownIt("commonmark", {"html": True}).render(escape_markdown(text)).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+    inner = rendered[3:-4]
+    assert "<" not in inner, rendered  # no tag of any kind inside the paragraph
+    assert html.unescape(inner) == text
 
 
 def test_answer_streams_sentence_by_sentence_and_ends_complete() -> None:
@@ -153,3 +186,10 @@ def test_document_markdown_is_shown_as_text_in_markdown_exports() -> None:
         assert "![x](" not in markdown and "[click](" not in markdown and "<b>" not in markdown
         assert "http://" not in markdown and "https://" not in markdown and "www.evil" not in markdown
     assert escape_markdown(hostile) in answer_to_markdown(answer)
+
+
+def test_plain_prose_is_left_as_written() -> None:
+    """Bug: a draft sent as plain text read "R&amp;D \\(CMO\\)": only what can start Markdown syntax is escaped."""
+    from assistant.markup import escape_markdown
+
+    assert escape_markdown("R&D and S&T (CMO) apply, 20%!") == "R&D and S&T (CMO) apply, 20%!"
