@@ -40,6 +40,7 @@ class Turn:
     answer: str
     cited: tuple[str, ...] = ()  # doc ids of the answer's citations, in citation order
     items: tuple[Item, ...] = ()  # what the answer enumerated, in order: "the second one" of a follow-up
+    passages: tuple[str, ...] = ()  # chunk ids of the answer's citations: "that same passage"
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
@@ -55,7 +56,8 @@ class Turn:
         if not items:  # an answer that lists nothing: its cited documents are what it named, in order
             items = tuple(Item(chunk.title, chunk.doc_id) for chunk in _first_per_document(answer))
         cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
-        return cls(answer.question, answer.text, cited, items)
+        passages = tuple(dict.fromkeys(c.chunk.chunk_id for c in answer.citations))
+        return cls(answer.question, answer.text, cited, items, passages)
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,23 @@ class Query:
     retrieval: str
     writer: str
     documents: tuple[str, ...] = ()
+    passages: tuple[str, ...] = ()  # chunk ids the previous answer quoted: the follow-up is about them first
 
 
 def is_follow_up(question: str) -> bool:
     """Questions that lean on the previous turn: short ones opening with "and …", "what about …", and those
     with a pronoun that stands for nothing the question names itself.
 
-    A question that names its own subject ("… C3-Saxony, and which region is it in?") points at that subject;
-    "is there …" is existential, not a pointer.
+    A question that names its own subject before the pronoun ("… C3-Saxony, and which region is it in?") points
+    at that subject; "is there …" is existential, not a pointer.
     """
     short = len(words(question)) <= FOLLOW_UP_MAX_WORDS
     if short and _LEAD_IN.search(question):
         return True
     pointer = _POINTER.search(_EXISTENTIAL_THERE.sub(" ", question))
-    if pointer is None or proper_terms(question):
+    # A pronoun stands for something named before it: "… C3-Saxony, and which region is it in?" names its own
+    # subject, "And what did it do during COVID-19?" does not (the name comes after the pronoun).
+    if pointer is None or proper_terms(question[: pointer.start()]):
         return False
     # A longer question points back only when its pronoun comes before any topic word of its own it could stand
     # for: "One of them sounds like … — which is it, and …?" does; "What did the agency learn … when it …?" not.
@@ -125,7 +130,8 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     if not is_follow_up(question):
         return Query(question, question)
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
-    return Query(f"{question} {last.question} {names}".strip(), f"{question} {names}".strip(), last.cited)
+    retrieval, writer = f"{question} {last.question} {names}".strip(), f"{question} {names}".strip()
+    return Query(retrieval, writer, last.cited, last.passages)
 
 
 def enumerated(sentence: str) -> list[str]:

@@ -8,7 +8,7 @@ set and SQuAD-300, plain reciprocal-rank fusion lost to BM25 alone at the top ra
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -67,10 +67,13 @@ class Retriever:
         filters: Filters | None = None,
         mode: str = "hybrid",
         prefer: Sequence[str] = (),
+        prefer_passages: Collection[str] = (),
     ) -> list[Passage]:
         """The ``k`` best passages for ``query`` (``query_vector`` is its embedding), best first, deduplicated.
 
-        Passages of the documents in ``prefer`` (those a follow-up points back to) come before all others.
+        Passages of the documents in ``prefer`` (those a follow-up points back to) come before all others, and
+        among them the passages ``prefer_passages`` names (by chunk id: those the previous answer quoted and the
+        ones after them) first.
         """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
@@ -92,7 +95,8 @@ class Retriever:
         ranked = self._rank(mode, dense.result(), self._committed(keyword.result()), sentence.result(), needed)
         passages = _dedupe(ranked, limit=None if prefer else k)
         if prefer:
-            passages.sort(key=lambda item: item[0].doc_id not in prefer)  # stable: best first within each group
+            # Stable: best first within each group.
+            passages.sort(key=lambda item: (item[0].chunk_id not in prefer_passages, item[0].doc_id not in prefer))
         passages = passages[:k]
         return [
             Passage(chunk=c, rank=i, score=s, dense_score=d, keyword_score=kw)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import takewhile
 
 from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
@@ -52,6 +53,13 @@ from ingest.records import Chunk, IndexedDocument
 from ingest.store import Store, open_store
 
 logger = logging.getLogger(__name__)
+
+
+def _section_from(chunks: Sequence[Chunk]) -> Iterator[Chunk]:
+    """The first of ``chunks`` and those after it in the same section."""
+    section = chunks[0].section
+    return takewhile(lambda chunk: chunk.section == section, chunks)
+
 
 NOT_COVERED = "The documents don't cover this question."
 UNVERIFIED = "no quoted sentence could be verified in the index"
@@ -206,6 +214,7 @@ class Assistant:
                 filters=catalogue or filters,
                 mode=mode,
                 prefer=query.documents or named,
+                prefer_passages=self._with_successors(query.passages, query.documents),
             )
             if multilingual:
                 # Only the asking sentences: in e5's space the asker's introduction ("Bonjour, je travaille pour
@@ -217,9 +226,19 @@ class Assistant:
                 writer_vector = query_vector
             else:
                 writer_vector = self.embedder.embed_query(query.writer)
+            # A follow-up's own words choose among the conversation's sentences (WriteRequest.question_vector).
+            own_vector = self.embedder.embed_query(question) if query.passages and not multilingual else None
             retrieved_at = time.perf_counter()
             request = WriteRequest(
-                question, passages, writer_vector, tuple(history), query.writer, tuple(context_names), length, named
+                question,
+                passages,
+                writer_vector,
+                tuple(history),
+                query.writer,
+                tuple(context_names),
+                length,
+                named,
+                question_vector=own_vector,
             )
             run = _Run(self, question, passages, started, retrieved_at, filters=catalogue or filters)
             writer_used = self.catalogue if catalogue else chosen
@@ -236,6 +255,21 @@ class Assistant:
                 # sentences are the better answer than none.
                 run.restart(notice=UNVERIFIED_NOTICE)
                 yield from run.follow(self.extractive, request)
+
+    def _with_successors(self, chunk_ids: Sequence[str], doc_ids: Sequence[str]) -> set[str]:
+        """``chunk_ids`` and the section each runs into (the passages after it that share the next passage's
+        section): what a follow-up asks about often goes on past the passage the previous answer quoted ("which
+        technologies does he say …" of a foreword that starts at the end of a page's passage)."""
+        structure = self.extractive.structure
+        wanted = set(chunk_ids)
+        if structure is None:
+            return wanted
+        for doc_id in doc_ids:  # the documents the passages are of
+            chunks = list(structure.chunks_of(doc_id))
+            for index, chunk in enumerate(chunks[:-1]):
+                if chunk.chunk_id in chunk_ids:
+                    wanted |= {c.chunk_id for c in _section_from(chunks[index + 1 :])}
+        return wanted
 
     def _writer(self, writer: str | Writer | None) -> Writer:
         if isinstance(writer, Writer):

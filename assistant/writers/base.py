@@ -123,6 +123,9 @@ class WriteRequest:
         named_records: the good-practice records whose place or project the question's request for good
             practices names ("any good practice located in Flanders?"): their fields are the evidence, so the
             answer leads from them.
+        question_vector: the embedding of the follow-up's own words, when ``resolved`` adds to them (None
+            otherwise): the conversation chose the passages, and the new question's words choose among their
+            sentences ("What concrete results is it credited with?" is not the earlier answer's summary again).
     """
 
     question: str
@@ -133,6 +136,7 @@ class WriteRequest:
     context_names: tuple[str, ...] = ()
     length: Length = Length.ANSWER
     named_records: tuple[str, ...] = ()
+    question_vector: np.ndarray | None = None
 
     @property
     def asked(self) -> str:

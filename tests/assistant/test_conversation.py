@@ -60,6 +60,7 @@ def test_a_long_question_with_a_pronoun_is_not_a_follow_up() -> None:
     [
         "One of them sounds like it's about sport — which is it, and what objective does the annex give for it?",
         "Why does it say those two formats help with getting the political side on board?",
+        "And what did it do during COVID-19 — and how big is the cluster alliance mentioned in that same passage?",
     ],
 )
 def test_a_long_question_whose_pronoun_comes_first_is_a_follow_up(question: str) -> None:
@@ -74,6 +75,13 @@ def test_a_long_question_whose_pronoun_has_its_own_antecedent_is_not_a_follow_up
         "applications?"
     )
     assert not is_follow_up(question)
+
+
+def test_a_follow_up_prefers_the_passages_the_previous_answer_quoted() -> None:
+    turn = Turn("What does the Green Cluster Pathway do?", "It helps. [1]", (GREEN_DOC,), passages=("chunk-7",))
+    query = follow_up_query("Which region ran it?", [turn])
+    assert query.documents == (GREEN_DOC,) and query.passages == ("chunk-7",)
+    assert follow_up_query("How do regions finance mature cluster organisations?", [turn]).passages == ()
 
 
 def test_the_search_expands_a_follow_up_with_the_previous_turn() -> None:

@@ -164,6 +164,31 @@ def test_a_follow_up_finds_the_country_of_the_cited_record(shipped: Assistant) -
     assert follow_up.citations[0].chunk.doc_id == "good_practices/santara-valley"
 
 
+def test_a_follow_up_reads_on_into_the_section_the_cited_passage_runs_into(shipped: Assistant) -> None:
+    """Bug (spent set 27): the foreword's author was quoted from the end of page 2's passage, and "which digital
+    technologies does he say …" was answered from other pages: the foreword goes on in the next two passages."""
+    first = shipped.ask("Who wrote the foreword to the clusters policy brief?")
+    assert "Marek Przeor" in first.text
+    follow_up = shipped.ask(
+        "Which digital technologies does he say clusters can help more companies take up?", history=[Turn.of(first)]
+    )
+    assert "Internet of Things" in follow_up.text and "5G" in follow_up.text, follow_up.text
+    quoted = next(c for c in follow_up.citations if "Internet of Things" in c.quote)
+    assert quoted.chunk.section == "Foreword"
+
+
+def test_a_follow_up_whose_name_comes_after_its_pronoun_follows_the_conversation(shipped: Assistant) -> None:
+    """Bug (spent set 27): "COVID-19" after "it" made the question count as naming its own subject, so "it" (the
+    ECCP of the previous answer) was lost and the answer listed the Commission's COVID-19 challenges."""
+    first = shipped.ask("What is the European Cluster Collaboration Platform, according to the clusters brief?")
+    follow_up = shipped.ask(
+        "And what did it do during COVID-19 — and how big is the cluster alliance mentioned in that same passage?",
+        history=[Turn.of(first)],
+    )
+    assert "European Alliance Against Coronavirus" in follow_up.text, follow_up.text
+    assert "14 National Cluster Associations" in follow_up.text
+
+
 def test_who_wrote_the_foreword_cites_the_foreword(shipped: Assistant) -> None:
     """Bug: "Who wrote the foreword?" was answered from the peer-review record."""
     answer = shipped.ask("Who wrote the foreword?")

@@ -118,6 +118,7 @@ class ExtractiveWriter(Writer):
             context=request.context_names,
             length=request.length,
             named_records=request.named_records,
+            ranking_vector=request.question_vector,
         )
 
     def compose(
@@ -130,6 +131,7 @@ class ExtractiveWriter(Writer):
         context: Sequence[str] = (),
         length: Length = Length.ANSWER,
         named_records: Sequence[str] = (),
+        ranking_vector: np.ndarray | None = None,
     ) -> Draft:
         """Compose a draft answer to ``question`` from ``passages`` (best first).
 
@@ -139,6 +141,8 @@ class ExtractiveWriter(Writer):
         ``length`` sets the budget: a chat answer's, or a drafted reply section's (longer).
         ``named_records`` (records whose place or project the request for good practices names) give the lead
         sentence, however far its wording is from the question: their fields match it.
+        ``ranking_vector`` (a follow-up's own words) orders the sentences; how well they support an answer is still
+        measured against ``query_vector``.
         """
         gap = self.record_gap(given or question, context)
         if gap:
@@ -155,6 +159,9 @@ class ExtractiveWriter(Writer):
         )
         if abstention:
             return Draft((), abstention, best.support)
+        if ranking_vector is not None:  # whether to answer was judged on the resolved question; what, on its words
+            lead = None if key is best else key
+            candidates, key = self._reranked(question, query_vector, top, ranking_vector, lead)
         listed = self._from_structure(question, passages, candidates, key) or self._records(
             question, passages, candidates
         )
@@ -166,6 +173,23 @@ class ExtractiveWriter(Writer):
             candidates = candidates if defining in candidates else [*candidates, defining]
         chosen = self._select(question, candidates, key, self._budget(length, _asks_for_several(question)))
         return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
+
+    def _reranked(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        ranking_vector: np.ndarray,
+        lead: _Candidate | None,
+    ) -> tuple[list[_Candidate], _Candidate]:
+        """The candidates ordered by ``ranking_vector``, and the sentence to lead with: the judged ``lead`` (one
+        that holds the asked-for fact) kept, or, when the judge just took the closest sentence (None), the closest
+        by the new order."""
+        candidates = self._score(question, query_vector, passages, ranking_vector)
+        if lead is not None:
+            same = next(c for c in candidates if c.sentence.sentence_id == lead.sentence.sentence_id)
+            return candidates, same
+        return candidates, max((c for c in candidates if not c.is_item), key=lambda c: c.score)
 
     def _from_structure(
         self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], key: _Candidate
@@ -254,19 +278,26 @@ class ExtractiveWriter(Writer):
         close = [c for c in candidates if not c.is_item and c.similarity >= self.settings.min_similarity]
         return [(c.sentence.text, c.passage) for c in sorted(close, key=lambda c: -c.score)]
 
-    def _score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
+    def _score(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        ranking_vector: np.ndarray | None = None,
+    ) -> list[_Candidate]:
         by_chunk = {p.chunk.chunk_id: p for p in passages}
         sentences, vectors = self.sentences.sentences_of(list(by_chunk))
         if not sentences:
             return []
         similarities = vectors @ query_vector
+        closeness = similarities if ranking_vector is None else (similarities + vectors @ ranking_vector) / 2
         asked_terms = set(content_terms(asked_sentences(question)))
         # Context before the question counts half: it names the subject as often as the asker's own situation.
         weights = {term: 0.5 for term in content_terms(question)} | dict.fromkeys(asked_terms, 1.0)
         # A passage's title and section are part of what each of its sentences says ("It runs three stages").
         context_terms = {p.chunk.chunk_id: set(content_terms(_context(p.chunk))) for p in passages}
         candidates = []
-        for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
+        for sentence, vector, similarity, close in zip(sentences, vectors, similarities, closeness, strict=True):
             passage = by_chunk[sentence.chunk_id]
             text = sentence.text.strip()
             is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
@@ -279,7 +310,7 @@ class ExtractiveWriter(Writer):
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = sum(w for t, w in weights.items() if t in terms) / max(1.0, sum(weights.values()))
             score = (
-                float(similarity)
+                float(close)
                 + self.settings.keyword_weight * overlap
                 + self.settings.rank_weight / passage.rank
                 - self.settings.title_weight * self._title_similarity(vector, passage.chunk.title)
