@@ -14,7 +14,7 @@ from typing import Protocol
 
 from assistant.conversation import Turn
 from assistant.export import DOC_TYPE_LABELS, source_line
-from assistant.markup import escape_markdown, marked_markdown
+from assistant.markup import escape_markdown, joined_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
 from assistant.text import request_asks
 from assistant.writers import AbstentionReason, Claim, Length
@@ -135,7 +135,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         elif doc_types == ("good_practice",):
             text = _bulleted_by_document(sentences, sources.citations)
         else:
-            text = " ".join(marked_markdown(s) for s in sentences)
+            text = joined_markdown((marked_markdown(s), s.item) for s in sentences)
         sections.append(DraftSection(heading, text, not said))
     resources = further_resources(answers, sources, assistant.verify)
     if resources:

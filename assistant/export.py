@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.markup import escape_markdown, marked_markdown
+from assistant.markup import escape_markdown, joined_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, NearestDocument, Passage
 from ingest.records import Chunk
 
@@ -101,7 +101,7 @@ def answer_to_markdown(answer: Answer) -> str:
 
 
 def _sentences_markdown(answer: Answer) -> str:
-    return " ".join(marked_markdown(sentence) for sentence in answer.sentences)
+    return joined_markdown((marked_markdown(sentence), sentence.item) for sentence in answer.sentences)
 
 
 def conversation_to_markdown(answers: Sequence[Answer]) -> str:

@@ -9,6 +9,7 @@ a link in a PDF's text would become a live link in an answer. HTML is escaped to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from assistant.records import AnswerSentence
 
@@ -34,3 +35,16 @@ def escape_markdown(text: str) -> str:
 def marked_markdown(sentence: AnswerSentence) -> str:
     """An answer sentence as inert Markdown, followed by its citation markers (ours: kept as they are)."""
     return " ".join([escape_markdown(sentence.text), *(f"[{n}]" for n in sentence.citations)])
+
+
+def joined_markdown(parts: Iterable[tuple[str, bool]]) -> str:
+    """Sentences already in Markdown (markers included) as text: running sentences in one paragraph, and each list
+    item (``True``: a heading, a table cell's bullet, a record of a list) on its own "- " line."""
+    blocks: list[list[str]] = []
+    kinds: list[bool] = []
+    for text, item in parts:
+        if not kinds or kinds[-1] != item:
+            blocks.append([])
+            kinds.append(item)
+        blocks[-1].append(f"- {text}" if item else text)
+    return "\n\n".join(("\n" if item else " ").join(block) for block, item in zip(blocks, kinds, strict=True))

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from assistant.examples import known_values
 from assistant.export import DOC_TYPE_LABELS
-from assistant.markup import escape_markdown
+from assistant.markup import escape_markdown, joined_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters
 from ingest.records import Chunk, IndexedDocument
 
@@ -56,8 +56,11 @@ def linked_sentences(sentences: Sequence[AnswerSentence], turn: int, targets: Ma
     """Chat Markdown: the documents' markup (HTML and Markdown) shown as text; each citation number a link to its
     card in the panel (the only links in an answer)."""
     targets = targets or {}
-    return " ".join(
-        " ".join([escape_markdown(s.text), *(f"[[{n}]](#{anchor(turn, targets.get(n, n))})" for n in s.citations)])
+    return joined_markdown(
+        (
+            " ".join([escape_markdown(s.text), *(f"[[{n}]](#{anchor(turn, targets.get(n, n))})" for n in s.citations)]),
+            s.item,
+        )
         for s in sentences
     )
 

@@ -32,6 +32,30 @@ def test_the_five_recommendations_are_named_each_cited_to_its_heading(shipped: A
         assert cited is not None and sentence.text in cited.chunk.text
 
 
+def test_table_1_cells_are_answered_with_their_items_each_cited_to_the_brief(shipped: Assistant) -> None:
+    """Bug: Table 1's rows came out as inline "•" runs and "Which actions does Table 1 list under …" quoted other
+    cells' bullets or prose about networking; "Cluster Formation" stood after its own cell in the text."""
+    answer = shipped.ask("Which actions does Table 1 of the brief list under 'Firm Growth' and 'Cluster Formation'?")
+    texts = [s.text for s in answer.sentences]
+    assert texts[:5] == [
+        "Firm Growth:",
+        "Support cluster-based incubators",
+        "Encourage entrepreneur networks",
+        "Facilitate the creation spinoffs",
+        "Support funding opportunities for startups",
+    ]
+    assert texts[5:] == [
+        "Cluster Formation:",
+        "Conduct competence audit",
+        "Undertake strategic study and analysis",
+        "Engaged actors and communicate",
+        "Promote cluster marketing",
+    ]
+    assert all(s.item for s in answer.sentences if not s.text.endswith(":"))
+    assert {c.chunk.doc_id for c in answer.citations} == {"briefs/policy-brief-clusters"}
+    assert {c.chunk.page for c in answer.citations} == {8}
+
+
 def test_what_is_an_innovation_voucher_leads_with_its_definition(shipped: Assistant) -> None:
     """Bug: "What is an innovation voucher?" got sentences mentioning vouchers, not the helpdesk's definition."""
     answer = shipped.ask("What is an innovation voucher?")

@@ -193,3 +193,22 @@ def test_plain_prose_is_left_as_written() -> None:
     from assistant.markup import escape_markdown
 
     assert escape_markdown("R&D and S&T (CMO) apply, 20%!") == "R&D and S&T (CMO) apply, 20%!"
+
+
+def test_list_items_render_as_a_markdown_list_after_their_lead_in() -> None:
+    """Items (headings, a table cell's bullets) ran on inline after the sentence that introduces them."""
+    answer = dataclasses.replace(
+        cited_answer(),
+        sentences=(
+            AnswerSentence("Firm Growth:", (1,)),
+            AnswerSentence("Support cluster-based incubators", (1,), item=True),
+            AnswerSentence("Encourage entrepreneur networks", (2,), item=True),
+            AnswerSentence("Both need funding.", (2,)),
+        ),
+    )
+    assert chat_markdown(answer, 0) == (
+        "Firm Growth: [[1]](#source-0-1)\n\n"
+        "- Support cluster-based incubators [[1]](#source-0-1)\n"
+        "- Encourage entrepreneur networks [[2]](#source-0-2)\n\n"
+        "Both need funding. [[2]](#source-0-2)"
+    )

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from assistant.text import ASK_WORDS, asked_names, asked_sentences, content_terms, stems
 from assistant.writers.extractive.answer_types import place_forms
+from assistant.writers.extractive.cells import LabelledCell, labelled_cells, question_words
 from ingest.chunking import NOT_STATED
 from ingest.records import GOOD_PRACTICE, Chunk
 
@@ -144,6 +145,19 @@ class SectionIndex:
             if wanted <= terms
         ]
 
+    def cells_for(self, question: str, doc_ids: Iterable[str]) -> list[tuple[LabelledCell, str]]:
+        """The labelled bullet groups (table cells) of the retrieved documents whose label ``question`` names,
+        with the label's words it names, in the order the question names them."""
+        asked = question_words(question)
+        named = [
+            (cell, label)
+            for doc_id in dict.fromkeys(doc_ids)
+            for cell in self._of(doc_id).cells
+            if (label := cell.named_in(asked))
+        ]
+        text = " ".join(asked)
+        return sorted(named, key=lambda pair: text.find(pair[1].lower()))
+
     def list_for(self, question: str, doc_ids: Iterable[str], titles: dict[str, str]) -> HeadingList | None:
         """The heading list of a retrieved document that ``question`` asks for, if any.
 
@@ -180,6 +194,11 @@ class _Document:
         """Each passage's content terms, stemmed once per loaded document rather than on every question that
         looks for a subject in it (stemming a long document's passages took ~100 ms a question)."""
         return tuple(frozenset(content_terms(chunk.text)) for chunk in self.chunks)
+
+    @functools.cached_property
+    def cells(self) -> tuple[LabelledCell, ...]:
+        """The document's labelled bullet groups (a table's cells), parsed once per loaded document."""
+        return tuple(labelled_cells(self.chunks))
 
     @functools.cached_property
     def headings(self) -> frozenset[str]:

@@ -154,6 +154,9 @@ class ExtractiveWriter(Writer):
         sentences = [c for c in candidates if not c.is_item]
         named = [c for c in sentences if c.passage.chunk.doc_id in named_records]
         best = max(named or sentences, key=lambda c: c.score)
+        cells = self._table_cells(question, top)
+        if cells:
+            return Draft(cells, None, best.support)
         abstention, key = self._judge(
             question, best, candidates, passages, given or question, set(context), named_by_fields=bool(named)
         )
@@ -190,6 +193,22 @@ class ExtractiveWriter(Writer):
             same = next(c for c in candidates if c.sentence.sentence_id == lead.sentence.sentence_id)
             return candidates, same
         return candidates, max((c for c in candidates if not c.is_item), key=lambda c: c.score)
+
+    def _table_cells(self, question: str, passages: Sequence[Passage]) -> tuple[Claim, ...]:
+        """A list question that names the labels of a retrieved table's cells ("Which actions does Table 1 list
+        under 'Firm Growth'?") answered by each cell's label and items, each cited to the passage holding it; else
+        nothing. Naming a label of a retrieved document is evidence enough: this comes before the judge."""
+        if self.structure is None or not is_list_question(question):
+            return ()
+        cells = self.structure.cells_for(question, (p.chunk.doc_id for p in passages))
+        return tuple(
+            claim
+            for cell, label in cells
+            for claim in (
+                Claim.quoting(f"{label}:", cell.label_chunk, label),
+                *(Claim.quoting(item.text, item.chunk, item.text, item=True) for item in cell.items),
+            )
+        )
 
     def _from_structure(
         self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], key: _Candidate
