@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.records import Chunk, IndexedDocument
-from ingest.store import Store, chunk_to_node, node_to_chunk
+from ingest.store import Store, chunk_to_node, entry_to_chunk, node_to_chunk
 
 # llama-index's BM25 retriever is imported where it is used: an ingest with nothing to do never loads it.
 if TYPE_CHECKING:
@@ -94,12 +94,10 @@ class KeywordIndex:
         """
         if self._retriever is None or self._doc_ids is None:
             return None
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node  # lazy: `policydesk --help` stays fast
-
         corpus = self._retriever.corpus or []
         with self._lock:
             entries = [corpus[int(row)] for row in self._rows_of(doc_id)]
-        return [node_to_chunk(metadata_dict_to_node(entry)) for entry in entries]
+        return [entry_to_chunk(entry) for entry in entries]
 
     def _rows_of(self, doc_id: str) -> np.ndarray:
         """The corpus rows of one document; the grouping is computed once (one sort of ``doc_ids``), not as a

@@ -84,6 +84,11 @@ def sentence_id(chunk_id: str, position: int) -> str:
     return f"{chunk_id}:{position}"
 
 
+def chunk_of_sentence(sentence_id: str) -> str:
+    """The chunk id a sentence id was made from (:func:`sentence_id`)."""
+    return sentence_id.rpartition(":")[0]
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a chunk, embedded at ingest so answers need no embedding at query time.

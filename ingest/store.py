@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import math
 import threading
@@ -34,7 +35,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.config import Config
 from ingest.errors import StoreError
 from ingest.locking import opening_lock
-from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence, sentence_id
+from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentence, chunk_of_sentence, sentence_id
 
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
 if TYPE_CHECKING:
@@ -461,12 +462,14 @@ class Store:
             if not doc_ids:
                 return []
         where = {"doc_id": {"$in": doc_ids}} if doc_ids is not None else None
+        # Ids and distances only: a sentence's id names its chunk, and reading the hits' metadata from SQLite was
+        # most of a sentence search at 450k sentences.
         found = self._sentences.query(
-            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["metadatas", "distances"]
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
         )
         return [
-            (str(meta["chunk_id"]), 1.0 - float(distance))
-            for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True)
+            (chunk_of_sentence(str(found_id)), 1.0 - float(distance))
+            for found_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
@@ -654,6 +657,14 @@ def _to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 def node_to_chunk(node: Any) -> Chunk:
     """Convert a llama-index node of our chunk collection (or keyword index) back into a Chunk."""
     return _to_chunk(node.node_id, node.get_content(), dict(node.metadata) | {"doc_id": node.ref_doc_id})
+
+
+def entry_to_chunk(entry: Mapping[str, Any]) -> Chunk:
+    """A Chunk from a keyword-index corpus row (llama-index's metadata dict of a node): what
+    ``node_to_chunk(metadata_dict_to_node(entry))`` gives, without building the pydantic node (half the cost of
+    reading a document's 100 rows)."""
+    content = json.loads(entry["_node_content"])
+    return _to_chunk(str(entry["node_id"]), content["text"], dict(content["metadata"]) | {"doc_id": entry["doc_id"]})
 
 
 def doc_id_filter(doc_ids: list[str]) -> MetadataFilters:

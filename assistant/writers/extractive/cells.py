@@ -77,6 +77,8 @@ def labelled_cells(chunks: Sequence[Chunk]) -> list[LabelledCell]:
 
 
 def _page_cells(chunks: list[Chunk]) -> list[LabelledCell]:
+    if not any(_BULLET in chunk.text for chunk in chunks):
+        return []  # most pages: no bullet, no cell
     text = _page_text(chunks)
     elements: list[tuple[str, int, str] | list[tuple[int, str]]] = []  # a label/other line, or a cell's lines
     cell: list[tuple[int, str]] | None = None
