@@ -16,9 +16,8 @@ from ingest.loading import doc_id_for, find_source_files, load_document
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
 # Independent sets written by helpers who never ran the assistant, every evals/questions_holdout*.jsonl: split name
-# ("holdout7") -> file, in order. Each was scored once on first use (README, "Answer writer"); holdout1-19 are now
-# spent and may serve as dev questions. `holdout20` is sealed: nobody has run the assistant on it; it is kept for
-# measuring the next writer change once.
+# ("holdout7") -> file, in order. Each was scored once on first use (README, "Evaluation") and is spent after it; a
+# set still sealed is named in tests/snapshots/spent.py's SEALED (none is now). These tests read only the files.
 HOLDOUTS = {
     path.stem.removeprefix("questions_"): path
     for path in sorted((REPO_ROOT / "evals").glob("questions_holdout*.jsonl"), key=lambda p: (len(p.stem), p.stem))
