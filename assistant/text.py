@@ -25,9 +25,14 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def word_tokens(text: str) -> list[str]:
+    """Word tokens as written, without the quote marks or hyphens at their ends ("'Firm Growth'" -> Firm, Growth)."""
+    return [token for w in _WORD.findall(text) if (token := w.strip("’'-"))]
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
-    return [w.strip("’'-").lower() for w in _WORD.findall(text) if w.strip("’'-")]
+    return [w.lower() for w in word_tokens(text)]
 
 
 def content_terms(text: str) -> list[str]:

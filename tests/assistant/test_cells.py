@@ -3,7 +3,8 @@ names."""
 
 from __future__ import annotations
 
-from assistant.writers.extractive.cells import labelled_cells, question_words
+from assistant.text import words
+from assistant.writers.extractive.cells import labelled_cells
 from ingest.records import Chunk
 
 # Table 1 of the clusters brief as pypdf orders it: two labels of one row on a line, and a row label that comes
@@ -61,7 +62,7 @@ def test_every_item_is_verbatim_in_the_passage_it_is_cited_to() -> None:
 def test_a_question_names_a_label_by_the_words_at_the_cells_end_of_the_line() -> None:
     cells = labelled_cells(_chunks(PAGE, len(PAGE) // 2))
     named = {
-        question: [label for cell in cells if (label := cell.named_in(question_words(question)))]
+        question: [label for cell in cells if (label := cell.named_in(words(question)))]
         for question in (
             "Which actions does Table 1 list under 'New Technology'?",
             "Which actions does Table 1 list under 'Cluster Formation'?",
@@ -77,8 +78,8 @@ def test_a_label_is_named_from_a_capitalised_word_on() -> None:
     """Bug: "on clusters" in a question named the label "Sources of further information on clusters"."""
     text = "Sources of further information on clusters\n\n• ECCP,\n\n• TCI Network."
     (cell,) = labelled_cells(_chunks(text, len(text)))
-    assert cell.named_in(question_words("Which services of the helpdesk on clusters do you recommend?")) is None
-    named = cell.named_in(question_words("Which are the sources of further information on clusters?"))
+    assert cell.named_in(words("Which services of the helpdesk on clusters do you recommend?")) is None
+    named = cell.named_in(words("Which are the sources of further information on clusters?"))
     assert named == "Sources of further information on clusters"
 
 

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
+from assistant.text import word_tokens
 from ingest.records import Chunk
 
 _BULLET = "•"
-_WORD = re.compile(r"\w(?:[\w’'-]*\w)?")  # a word, not the quote marks around it ("'Firm Growth'")
 MAX_LABEL_WORDS = 12  # a label line is short; longer lines are prose
 MIN_NAMED_WORDS = 2  # a question names a label by two words of it at least ("New Technology"), not one
 
@@ -45,9 +45,9 @@ class LabelledCell:
     label_chunk: Chunk
 
     def named_in(self, question_words: Sequence[str]) -> str | None:
-        """The label's words the question names (the line's last words, or its first for a cell the label
-        follows), as written in the label; None when it names fewer than two of them."""
-        originals = _WORD.findall(self.label)
+        """The label's words that ``question_words`` (a question's ``assistant.text.words``) names: the line's
+        last words, or its first for a cell the label follows; as written in the label, None when fewer than two."""
+        originals = word_tokens(self.label)
         words = [w.lower() for w in originals]
         for size in range(len(words), MIN_NAMED_WORDS - 1, -1):
             part = words[-size:] if self.label_at_end else words[:size]
@@ -61,11 +61,6 @@ class LabelledCell:
             if bounded and _contains(question_words, part):
                 return " ".join(originals[-size:] if self.label_at_end else originals[:size])
         return None
-
-
-def question_words(question: str) -> list[str]:
-    """The lower-cased words of a question, in order (what a label is looked for in)."""
-    return [w.lower() for w in _WORD.findall(question)]
 
 
 def labelled_cells(chunks: Sequence[Chunk]) -> list[LabelledCell]:
@@ -117,8 +112,7 @@ def _page_cells(chunks: list[Chunk]) -> list[LabelledCell]:
 
 def _is_label(line: str) -> bool:
     """A short line that is no sentence: capitalised, no closing punctuation."""
-    words = _WORD.findall(line)
-    return 0 < len(words) <= MAX_LABEL_WORDS and line[0].isupper() and line[-1] not in ".!?:;,"
+    return 0 < len(word_tokens(line)) <= MAX_LABEL_WORDS and line[0].isupper() and line[-1] not in ".!?:;,"
 
 
 def _items(lines: list[tuple[int, str]], chunks: list[Chunk]) -> list[CellItem]:

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.text import ASK_WORDS, asked_names, asked_sentences, content_terms, stems
+from assistant.text import ASK_WORDS, asked_names, asked_sentences, content_terms, stems, words
 from assistant.writers.extractive.answer_types import place_forms
-from assistant.writers.extractive.cells import LabelledCell, labelled_cells, question_words
+from assistant.writers.extractive.cells import LabelledCell, labelled_cells
 from ingest.chunking import NOT_STATED
 from ingest.records import GOOD_PRACTICE, Chunk
 
@@ -148,7 +148,7 @@ class SectionIndex:
     def cells_for(self, question: str, doc_ids: Iterable[str]) -> list[tuple[LabelledCell, str]]:
         """The labelled bullet groups (table cells) of the retrieved documents whose label ``question`` names,
         with the label's words it names, in the order the question names them."""
-        asked = question_words(question)
+        asked = words(question)
         named = [
             (cell, label)
             for doc_id in dict.fromkeys(doc_ids)

@@ -164,7 +164,7 @@ class ExtractiveWriter(Writer):
             return Draft((), abstention, best.support)
         if ranking_vector is not None:  # whether to answer was judged on the resolved question; what, on its words
             lead = None if key is best else key
-            candidates, key = self._reranked(question, query_vector, top, ranking_vector, lead)
+            candidates, key = self._reranked(candidates, ranking_vector, lead)
         listed = self._from_structure(question, passages, candidates, key) or self._records(
             question, passages, candidates
         )
@@ -177,22 +177,20 @@ class ExtractiveWriter(Writer):
         chosen = self._select(question, candidates, key, self._budget(length, _asks_for_several(question)))
         return Draft(_claims(_in_reading_order(_resolved(chosen, candidates))), None, best.support)
 
+    @staticmethod
     def _reranked(
-        self,
-        question: str,
-        query_vector: np.ndarray,
-        passages: list[Passage],
-        ranking_vector: np.ndarray,
-        lead: _Candidate | None,
+        candidates: list[_Candidate], ranking_vector: np.ndarray, lead: _Candidate | None
     ) -> tuple[list[_Candidate], _Candidate]:
-        """The candidates ordered by ``ranking_vector``, and the sentence to lead with: the judged ``lead`` (one
-        that holds the asked-for fact) kept, or, when the judge just took the closest sentence (None), the closest
-        by the new order."""
-        candidates = self._score(question, query_vector, passages, ranking_vector)
-        if lead is not None:
-            same = next(c for c in candidates if c.sentence.sentence_id == lead.sentence.sentence_id)
-            return candidates, same
-        return candidates, max((c for c in candidates if not c.is_item), key=lambda c: c.score)
+        """The candidates with their closeness to the question taken as the mean of their cosine to the resolved
+        question and to ``ranking_vector``, and the sentence to lead with: the judged ``lead`` (one that holds the
+        asked-for fact) kept, or, when the judge just took the closest sentence (None), the closest by the new
+        score. Only the cosine term of each score changes: nothing is read or scored again."""
+        reranked = [
+            replace(c, score=c.score + (float(c.vector @ ranking_vector) - c.similarity) / 2) for c in candidates
+        ]
+        if lead is not None:  # by identity: candidates hold vectors, which == cannot compare
+            return reranked, next((new for old, new in zip(candidates, reranked, strict=True) if old is lead), lead)
+        return reranked, max((c for c in reranked if not c.is_item), key=lambda c: c.score)
 
     def _table_cells(self, question: str, passages: Sequence[Passage]) -> tuple[Claim, ...]:
         """A list question that names the labels of a retrieved table's cells ("Which actions does Table 1 list
@@ -297,26 +295,19 @@ class ExtractiveWriter(Writer):
         close = [c for c in candidates if not c.is_item and c.similarity >= self.settings.min_similarity]
         return [(c.sentence.text, c.passage) for c in sorted(close, key=lambda c: -c.score)]
 
-    def _score(
-        self,
-        question: str,
-        query_vector: np.ndarray,
-        passages: list[Passage],
-        ranking_vector: np.ndarray | None = None,
-    ) -> list[_Candidate]:
+    def _score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         by_chunk = {p.chunk.chunk_id: p for p in passages}
         sentences, vectors = self.sentences.sentences_of(list(by_chunk))
         if not sentences:
             return []
         similarities = vectors @ query_vector
-        closeness = similarities if ranking_vector is None else (similarities + vectors @ ranking_vector) / 2
         asked_terms = set(content_terms(asked_sentences(question)))
         # Context before the question counts half: it names the subject as often as the asker's own situation.
         weights = {term: 0.5 for term in content_terms(question)} | dict.fromkeys(asked_terms, 1.0)
         # A passage's title and section are part of what each of its sentences says ("It runs three stages").
         context_terms = {p.chunk.chunk_id: set(content_terms(_context(p.chunk))) for p in passages}
         candidates = []
-        for sentence, vector, similarity, close in zip(sentences, vectors, similarities, closeness, strict=True):
+        for sentence, vector, similarity in zip(sentences, vectors, similarities, strict=True):
             passage = by_chunk[sentence.chunk_id]
             text = sentence.text.strip()
             is_item = _is_bullet(text) and text[-1:] not in ".!?"  # a bullet that is no sentence on its own
@@ -329,7 +320,7 @@ class ExtractiveWriter(Writer):
             terms = set(content_terms(sentence.text)) | context_terms[sentence.chunk_id]
             overlap = sum(w for t, w in weights.items() if t in terms) / max(1.0, sum(weights.values()))
             score = (
-                float(close)
+                float(similarity)
                 + self.settings.keyword_weight * overlap
                 + self.settings.rank_weight / passage.rank
                 - self.settings.title_weight * self._title_similarity(vector, passage.chunk.title)
