@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import groupby
 
 from assistant.records import AnswerSentence
 
@@ -40,11 +41,8 @@ def marked_markdown(sentence: AnswerSentence) -> str:
 def joined_markdown(parts: Iterable[tuple[str, bool]]) -> str:
     """Sentences already in Markdown (markers included) as text: running sentences in one paragraph, and each list
     item (``True``: a heading, a table cell's bullet, a record of a list) on its own "- " line."""
-    blocks: list[list[str]] = []
-    kinds: list[bool] = []
-    for text, item in parts:
-        if not kinds or kinds[-1] != item:
-            blocks.append([])
-            kinds.append(item)
-        blocks[-1].append(f"- {text}" if item else text)
-    return "\n\n".join(("\n" if item else " ").join(block) for block, item in zip(blocks, kinds, strict=True))
+    blocks = (
+        "\n".join(f"- {text}" for text, _ in run) if item else " ".join(text for text, _ in run)
+        for item, run in groupby(parts, key=lambda part: part[1])
+    )
+    return "\n\n".join(blocks)

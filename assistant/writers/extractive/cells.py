@@ -71,42 +71,46 @@ def labelled_cells(chunks: Sequence[Chunk]) -> list[LabelledCell]:
     return cells
 
 
+@dataclass
+class _Block:
+    """Consecutive lines of a page: one label or other line, or a cell's bullet lines (page offset, text)."""
+
+    kind: str  # "label", "other" or "cell"
+    lines: list[tuple[int, str]]
+
+
 def _page_cells(chunks: list[Chunk]) -> list[LabelledCell]:
     if not any(_BULLET in chunk.text for chunk in chunks):
         return []  # most pages: no bullet, no cell
-    text = _page_text(chunks)
-    elements: list[tuple[str, int, str] | list[tuple[int, str]]] = []  # a label/other line, or a cell's lines
-    cell: list[tuple[int, str]] | None = None
-    for match in re.finditer(r"[^\n]+", text):
+    blocks: list[_Block] = []
+    open_cell = False
+    for match in re.finditer(r"[^\n]+", _page_text(chunks)):
         line = match.group().strip()
         if not line:
             continue
-        if line.startswith(_BULLET):
-            if cell is None:
-                cell = []
-                elements.append(cell)
-            cell.append((match.start(), match.group()))
-            if line.endswith("."):  # a cell's last bullet ends with a full stop, the others with a comma
-                cell = None
+        if not line.startswith(_BULLET):
+            blocks.append(_Block("label" if _is_label(line) else "other", [(match.start(), line)]))
+            open_cell = False
             continue
-        cell = None
-        elements.append(("label" if _is_label(line) else "other", match.start(), line))
+        if not open_cell:
+            blocks.append(_Block("cell", []))
+        blocks[-1].lines.append((match.start(), match.group()))
+        open_cell = not line.endswith(".")  # a cell's last bullet ends with a full stop, the others with a comma
     found = []
-    for index, element in enumerate(elements):
-        if not isinstance(element, list):
+    for index, block in enumerate(blocks):
+        before, after = blocks[index - 1] if index else None, blocks[index + 1] if index + 1 < len(blocks) else None
+        if block.kind != "cell":
             continue
-        before = elements[index - 1] if index else None
-        after = elements[index + 1] if index + 1 < len(elements) else None
-        if isinstance(before, tuple) and before[0] == "label":
-            label, at_end = before, True
-        elif isinstance(after, tuple) and after[0] == "label":
-            label, at_end = after, False
+        if before is not None and before.kind == "label":
+            label, at_end = before.lines[0], True
+        elif after is not None and after.kind == "label":
+            label, at_end = after.lines[0], False
         else:
             continue
-        items = tuple(_items(element, chunks))
-        holder = _holder(chunks, label[1], label[2])
+        items = tuple(_items(block.lines, chunks))
+        holder = _holder(chunks, *label)
         if items and holder is not None:
-            found.append(LabelledCell(label[2], at_end, items, holder))
+            found.append(LabelledCell(label[1], at_end, items, holder))
     return found
 
 
