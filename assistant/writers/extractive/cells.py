@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from assistant.text import word_tokens
+from assistant.writers.base import Quote
 from ingest.records import Chunk
 
 _BULLET = "•"
@@ -28,20 +29,13 @@ MIN_NAMED_WORDS = 2  # a question names a label by two words of it at least ("Ne
 
 
 @dataclass(frozen=True)
-class CellItem:
-    """One bullet of a cell, verbatim, and the passage whose text holds it."""
-
-    text: str
-    chunk: Chunk
-
-
-@dataclass(frozen=True)
 class LabelledCell:
-    """A cell's label line and its items; ``label_at_end`` says which end of the line labels it."""
+    """A cell's label line and its items (each quoted from the passage that holds it); ``label_at_end`` says which
+    end of the line labels it."""
 
     label: str
     label_at_end: bool
-    items: tuple[CellItem, ...]
+    items: tuple[Quote, ...]
     label_chunk: Chunk
 
     def named_in(self, question_words: Sequence[str]) -> str | None:
@@ -119,14 +113,14 @@ def _is_label(line: str) -> bool:
     return 0 < len(word_tokens(line)) <= MAX_LABEL_WORDS and line[0].isupper() and line[-1] not in ".!?:;,"
 
 
-def _items(lines: list[tuple[int, str]], chunks: list[Chunk]) -> list[CellItem]:
+def _items(lines: list[tuple[int, str]], chunks: list[Chunk]) -> list[Quote]:
     items = []
     for start, line in lines:
         for piece in re.finditer(rf"{_BULLET}\s*([^{_BULLET}]+)", line):
             item = piece.group(1).strip().rstrip(",.; ").strip()
             holder = _holder(chunks, start + piece.start(1), item)
             if item and holder is not None:
-                items.append(CellItem(item, holder))
+                items.append(Quote(holder, item))
     return items
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.text import ASK_WORDS, asked_names, asked_sentences, content_terms, stems, words
+from assistant.writers.base import Quote
 from assistant.writers.extractive.answer_types import place_forms
 from assistant.writers.extractive.cells import LabelledCell, labelled_cells
 from ingest.chunking import NOT_STATED
@@ -43,20 +44,12 @@ _PRONOUN_START = re.compile(r"^\s*(?:It|They|This|These|Its|Their)\b")
 
 
 @dataclass(frozen=True)
-class Heading:
-    """A heading of a document and the passage whose text holds it (verbatim)."""
-
-    text: str
-    chunk: Chunk
-
-
-@dataclass(frozen=True)
 class HeadingList:
     """Headings of one document that share a stem: the items of a list the document is organised by."""
 
     doc_id: str
     stem: str
-    items: tuple[Heading, ...]
+    items: tuple[Quote, ...]
 
     @property
     def stem_terms(self) -> frozenset[str]:
@@ -217,7 +210,7 @@ def _document(doc_id: str, chunks: list[Chunk]) -> _Document:
 
 
 def _heading_lists(doc_id: str, chunks: Sequence[Chunk]) -> list[HeadingList]:
-    found: dict[str, dict[str, Heading]] = {}
+    found: dict[str, dict[str, Quote]] = {}
     for chunk in chunks:
         heading = chunk.section
         if not heading or heading in found.get(_stem(heading) or "", {}):
@@ -225,7 +218,7 @@ def _heading_lists(doc_id: str, chunks: Sequence[Chunk]) -> list[HeadingList]:
         stem = _stem(heading)
         holder = _holder(heading, chunk, chunks)
         if stem and holder is not None:
-            found.setdefault(stem, {})[heading] = Heading(heading, holder)
+            found.setdefault(stem, {})[heading] = Quote(holder, heading)
     return [
         HeadingList(doc_id, stem, tuple(items.values())) for stem, items in found.items() if len(items) >= MIN_ITEMS
     ]

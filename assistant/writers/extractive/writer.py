@@ -204,7 +204,7 @@ class ExtractiveWriter(Writer):
             for cell, label in cells
             for claim in (
                 Claim.quoting(f"{label}:", cell.label_chunk, label),
-                *(Claim.quoting(item.text, item.chunk, item.text, item=True) for item in cell.items),
+                *(Claim(item.text, (item,), item=True) for item in cell.items),
             )
         )
 
@@ -221,7 +221,7 @@ class ExtractiveWriter(Writer):
             return ()
         lead = [key] if key.passage.chunk.doc_id == heading_list.doc_id else []
         claims = _claims(lead)
-        return claims + tuple(Claim.quoting(h.text, h.chunk, h.text, item=True) for h in heading_list.items)
+        return claims + tuple(Claim(h.text, (h,), item=True) for h in heading_list.items)
 
     def _definition(
         self, question: str, passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
