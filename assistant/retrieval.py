@@ -18,7 +18,7 @@ import numpy as np
 from assistant.records import Filters, Passage
 from ingest.keyword_index import KeywordIndex
 from ingest.records import Chunk, IndexedDocument
-from ingest.store import Store
+from ingest.store import ORPHAN_ALLOWANCE, Store
 
 # (chunk, fused score, dense score, keyword score): a candidate on its way to becoming a Passage.
 Ranked = tuple[Chunk, float, float | None, float | None]
@@ -82,8 +82,14 @@ class Retriever:
             return []
         n = max(self.candidates, k * 2)
         no_hits: list[tuple[Chunk, float]] = []
+        no_ids: list[tuple[str, float]] = []
+        # Hybrid search reads dense hits by id (only the best fused candidates' chunks are read); the baselines
+        # compare whole chunk lists.
         dense = self._start(
-            mode != "keyword", lambda: self.store.dense_search(query_vector, n, doc_ids=doc_ids), no_hits
+            mode == "hybrid", lambda: self.store.dense_ids(query_vector, n + ORPHAN_ALLOWANCE, doc_ids=doc_ids), no_ids
+        )
+        dense_chunks = self._start(
+            mode in ("dense", "rrf"), lambda: self.store.dense_search(query_vector, n, doc_ids=doc_ids), no_hits
         )
         keyword_index = self.keyword_index
         keyword = self._start(mode != "dense", lambda: keyword_index.search(query, n, doc_ids=doc_ids), no_hits)
@@ -92,7 +98,11 @@ class Retriever:
         # Without a preference only the first k distinct passages are needed (the texts of ~100 candidates cost
         # milliseconds to compare); a few times k candidates leave room for the duplicates dropped.
         needed = None if prefer else k * CANDIDATES_PER_PASSAGE
-        ranked = self._rank(mode, dense.result(), self._committed(keyword.result()), sentence.result(), needed)
+        keyword_hits = self._committed(keyword.result())
+        if mode == "hybrid":
+            ranked = self._fuse(dense.result(), keyword_hits, sentence.result(), n, needed)
+        else:
+            ranked = _ranked(mode, dense_chunks.result(), keyword_hits)
         passages = _dedupe(ranked, limit=None if prefer else k)
         if prefer:
             # Stable: best first within each group.
@@ -110,22 +120,6 @@ class Retriever:
         done: Future[_T] = Future()
         done.set_result(nothing)
         return done
-
-    def _rank(
-        self,
-        mode: str,
-        dense: list[tuple[Chunk, float]],
-        keyword: list[tuple[Chunk, float]],
-        sentence: dict[str, float],
-        needed: int | None,
-    ) -> list[Ranked]:
-        if mode == "dense":
-            return [(chunk, score, score, None) for chunk, score in dense]
-        if mode == "keyword":
-            return [(chunk, score, None, score) for chunk, score in keyword]
-        if mode == "rrf":
-            return _rrf(dense, keyword)
-        return self._fuse(dense, keyword, sentence, needed)
 
     def allowed_documents(self, filters: Filters | None) -> list[str] | None:
         """The doc_ids a filter admits (``None``: no restriction)."""
@@ -149,34 +143,53 @@ class Retriever:
 
     def _fuse(
         self,
-        dense: list[tuple[Chunk, float]],
+        dense: list[tuple[str, float]],
         keyword: list[tuple[Chunk, float]],
         sentence: dict[str, float],
+        n: int,
         needed: int | None = None,
     ) -> list[Ranked]:
-        """Candidates by fused score. The chunks only sentence hits name are read from the store for the first
-        ``needed`` candidates only (all when None): at 100k chunks reading all of them took 15 ms a question."""
-        chunks = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in keyword}
-        dense_scores = dict((c.chunk_id, s) for c, s in dense)
+        """Candidates by fused score: the ``n`` best ``dense`` hits (ids, committed or not, best first), the keyword
+        hits and the sentence hits. The chunks known only by id are read from the store for the first ``needed``
+        candidates only (all when None): at 100k chunks reading all of them took 15 ms a question."""
+        chunks = {c.chunk_id: c for c, _ in keyword}
         keyword_scores = dict((c.chunk_id, s) for c, s in keyword)
 
-        def order_by_fused(sentence_scores: dict[str, float]) -> tuple[list[str], dict[str, float]]:
+        def order_by_fused(
+            dense_scores: dict[str, float], sentence_scores: dict[str, float]
+        ) -> tuple[list[str], dict[str, float]]:
             signals = (
                 (self.weights.dense, _normalise(dense_scores)),
                 (self.weights.sentence, _normalise(sentence_scores)),
                 (self.weights.keyword, _normalise(keyword_scores)),
             )
-            fused = {i: sum(w * scores.get(i, 0.0) for w, scores in signals) for i in chunks | sentence_scores}
+            fused = {
+                i: sum(w * scores.get(i, 0.0) for w, scores in signals)
+                for i in {**chunks, **dense_scores, **sentence_scores}
+            }
             return sorted(fused, key=fused.__getitem__, reverse=True), fused
 
-        order, fused = order_by_fused(sentence)
+        dense_scores = dict(dense[:n])
+        order, fused = order_by_fused(dense_scores, sentence)
         wanted = [i for i in (order if needed is None else order[:needed]) if i not in chunks]
-        chunks |= {c.chunk_id: c for c in self.store.get_chunks(wanted).values()}
+        chunks |= self.store.get_chunks(wanted)
         if any(i not in chunks for i in wanted):
-            # A sentence hit of a chunk no longer committed: score without the uncommitted, as if never found.
-            chunks |= {c.chunk_id: c for c in self.store.get_chunks([i for i in sentence if i not in chunks]).values()}
-            order, fused = order_by_fused({i: s for i, s in sentence.items() if i in chunks})
+            # A hit of a chunk not committed (an interrupted or running ingest): score without the uncommitted
+            # hits, as if never found. (One outside the candidates read only shifts the min-max normalisation.)
+            unread = {i for i, _ in dense} | set(sentence)
+            chunks |= self.store.get_chunks([i for i in unread if i not in chunks])
+            dense_scores = dict([(i, s) for i, s in dense if i in chunks][:n])
+            order, fused = order_by_fused(dense_scores, {i: s for i, s in sentence.items() if i in chunks})
         return [(chunks[i], fused[i], dense_scores.get(i), keyword_scores.get(i)) for i in order if i in chunks]
+
+
+def _ranked(mode: str, dense: list[tuple[Chunk, float]], keyword: list[tuple[Chunk, float]]) -> list[Ranked]:
+    """The baselines' candidates: dense only, keyword only, or their reciprocal-rank fusion."""
+    if mode == "dense":
+        return [(chunk, score, score, None) for chunk, score in dense]
+    if mode == "keyword":
+        return [(chunk, score, None, score) for chunk, score in keyword]
+    return _rrf(dense, keyword)
 
 
 def _normalise(scores: dict[str, float]) -> dict[str, float]:

@@ -40,7 +40,6 @@ from ingest.records import GOOD_PRACTICE_FIELDS, Chunk, IndexedDocument, Sentenc
 # llama-index is imported inside the functions that use it: an ingest with nothing to do needs only Chroma.
 if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode, TextNode
-    from llama_index.core.vector_stores.types import MetadataFilters
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 logger = logging.getLogger(__name__)
@@ -433,25 +432,28 @@ class Store:
 
         Chunks of an interrupted ingest (not matching the registry) are never returned.
         """
-        filters = None
+        hits = self.dense_ids(vector, k + ORPHAN_ALLOWANCE, doc_ids=doc_ids)
+        chunks = self.get_chunks([chunk_id for chunk_id, _ in hits])
+        return [(chunks[chunk_id], score) for chunk_id, score in hits if chunk_id in chunks][:k]
+
+    def dense_ids(self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine) of the ``k`` chunk records nearest to ``vector``, best first, committed or not: read
+        the ones you keep with :meth:`get_chunks`, which returns only committed chunks.
+
+        Chroma is queried directly, not through llama-index's ChromaVectorStore, which reads every hit's metadata
+        and text: at 100k chunks a search of 50 took p50 21 / p95 77 ms that way and 6 / 11 ms for ids and distances.
+        """
         if doc_ids is not None:
             doc_ids = list(doc_ids)
             if not doc_ids:
                 return []
-            filters = doc_id_filter(doc_ids)
-        committed = self._committed_hashes()
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        query = VectorStoreQuery(
-            query_embedding=vector.tolist(), similarity_top_k=k + ORPHAN_ALLOWANCE, filters=filters
-        )
-        result = self.vector_store.query(query)
-        # ChromaVectorStore reports exp(-distance); for the cosine space, cosine = 1 - distance.
-        hits = [
-            (node_to_chunk(node), 1.0 + math.log(similarity))
-            for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True)
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids is not None else None
+        found = self._chunks.query(query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"])
+        # The collection's space is cosine: distance = 1 - cosine.
+        return [
+            (str(found_id), 1.0 - float(distance))
+            for found_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
-        return [(c, score) for c, score in hits if committed.get(c.doc_id) == c.content_hash][:k]
 
     def sentence_search(
         self, vector: np.ndarray, k: int, *, doc_ids: Iterable[str] | None = None
@@ -665,13 +667,6 @@ def entry_to_chunk(entry: Mapping[str, Any]) -> Chunk:
     reading a document's 100 rows)."""
     content = json.loads(entry["_node_content"])
     return _to_chunk(str(entry["node_id"]), content["text"], dict(content["metadata"]) | {"doc_id": entry["doc_id"]})
-
-
-def doc_id_filter(doc_ids: list[str]) -> MetadataFilters:
-    """llama-index metadata filter: the chunk's document is one of ``doc_ids``."""
-    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-
-    return MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_ids, operator=FilterOperator.IN)])
 
 
 def chunk_to_node(chunk: Chunk, vector: np.ndarray | None = None) -> TextNode:

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
+from assistant.retrieval import Retriever
 from ingest import Config, Progress, Store, embedding, ingest, open_store
 from ingest.errors import DocumentError
-from ingest.keyword_index import STAMP_FILE, keyword_index_dir, load_keyword_index
+from ingest.keyword_index import STAMP_FILE, build_keyword_index, keyword_index_dir, load_keyword_index
 from tests.conftest import CORPUS_DOC_IDS
 
 HELPDESK = Path("helpdesk/cluster-finance.md")
@@ -325,6 +326,23 @@ def test_dense_search_serves_one_version_after_an_interrupted_update(
     committed = store.documents()["helpdesk/cluster-finance"].content_hash
     hits = store.dense_search(embedder.embed_query(NEW_SENTENCE), 20, doc_ids=["helpdesk/cluster-finance"])
     assert {chunk.content_hash for chunk, _ in hits} == {committed}
+
+
+@pytest.mark.parametrize("at", ["commit", "cleanup"])
+def test_hybrid_retrieval_serves_one_version_after_an_interrupted_update(
+    corpus: Path, embedder, monkeypatch: pytest.MonkeyPatch, at: str
+) -> None:
+    """Hybrid retrieval reads dense and sentence hits by id and only then their chunks: the uncommitted version of
+    an interrupted update is found by both searches (its vectors are nearest) but never served."""
+    _config, store = _ingested(corpus, embedder)
+    _interrupt_update(corpus, store, embedder, monkeypatch, at=at)
+    committed = store.documents()["helpdesk/cluster-finance"].content_hash
+    retriever = Retriever(store, build_keyword_index(store))
+    passages = retriever.retrieve(NEW_SENTENCE, embedder.embed_query(NEW_SENTENCE), k=20)
+    assert {p.chunk.content_hash for p in passages if p.chunk.doc_id == "helpdesk/cluster-finance"} == {committed}
+    # The search by id does find records of the version not committed (what the retriever must drop).
+    found = [i for i, _ in store.dense_ids(embedder.embed_query(NEW_SENTENCE), 20)]
+    assert set(found) - set(store.get_chunks(found))
 
 
 def test_interrupted_between_deleting_chunks_and_sentences_leaves_no_orphans(
