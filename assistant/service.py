@@ -24,7 +24,7 @@ from assistant.crosslingual import (
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
-from assistant.text import asked_names, asked_sentences, question_topic
+from assistant.text import asked_names, asked_sentences, asker_names, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -301,11 +301,12 @@ class Assistant:
 
     def unknown_names(self, text: str) -> tuple[str, ...]:
         """The names of a request ``text`` that are context, not something the documents must contain
-        (lower-cased): every name outside the clause that asks for good practices. "The Czech Ministry of
-        Industry and Trade asks how to …": who asks; "… good practices from Cyprus" keeps Cyprus, which the records
-        must hold."""
+        (lower-cased): the names of who asks (:func:`~assistant.text.asker_names`), outside the clause that asks
+        for good practices. "The Czech Ministry of Industry and Trade asks how to …": who asks; "… asks which
+        organisation runs the European Cluster Collaboration Platform" keeps the platform, and "… good practices
+        from Cyprus" Cyprus, which the documents must hold."""
         requested = set(asked_names(record_request(text)))
-        return tuple(name for name in dict.fromkeys(asked_names(text)) if name not in requested)
+        return tuple(name for name in dict.fromkeys(asker_names(text)) if name not in requested)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         """The claims whose citations pass verification against the index (every writer's last step)."""

@@ -189,6 +189,28 @@ _FURTHER_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;|,)\s+(?={ASK_WORDS})", re.IGNO
 _ASKS = re.compile(rf"\b{ASK_WORDS}|\?\s*['’”]?\s*$", re.IGNORECASE)
 
 
+_ASK_WORD = re.compile(rf"\b{ASK_WORDS}", re.IGNORECASE)
+_INTRODUCED = re.compile(r":\s")
+
+
+def asker_names(request: str) -> list[str]:
+    """The names in what a request says about who asks, not in what it asks: a sentence that asks nothing ("I
+    work for a CCDR in Portugal.") and an ask's words before its first interrogative ("A national cluster
+    association in Slovakia asks which organisation runs the European Cluster Collaboration Platform …": Slovakia;
+    the platform is asked about, and the documents must name it)."""
+    spans = []
+    for start, end in sentence_spans(request):
+        sentence = request[start:end]
+        # The ask starts at its first interrogative, or after a colon that introduces it ("Our Land's ministry
+        # wants evidence: do clusters make firms more productive?").
+        ask = min((m.start() for m in (_ASK_WORD.search(sentence), _INTRODUCED.search(sentence)) if m), default=None)
+        if ask is not None:
+            spans.append((start, start + ask))
+        elif not sentence.rstrip().endswith("?"):  # "Are there good practices in Cyprus?" asks as a whole
+            spans.append((start, end))
+    return [name for offset, name in _proper_tokens(request) if any(a <= offset < b for a, b in spans)]
+
+
 def request_asks(request: str) -> list[str]:
     """The separate asks of a request, in order: its sentences that ask something (an interrogative, or a "?"),
     each cut where it coordinates a further ask ("… asks whether there are good practices on vouchers, and how

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import request_asks
+from assistant.text import asker_names, request_asks
 from assistant.writers.extractive.structure import record_request
 
 
@@ -43,3 +43,25 @@ def test_who_asks_is_outside_the_clause_that_asks_for_good_practices() -> None:
         "whether there are good practices on vouchers?"
     )
     assert "Cyprus" in record_request("A ministry asks whether there are good practices from Cyprus.")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asker"),
+    [
+        (
+            "A national cluster association in Slovakia asks which organisation runs the European Cluster "
+            "Collaboration Platform on the Commission's behalf. Please draft a reply.",
+            ["slovakia"],
+        ),
+        ("I work for a CCDR in Portugal. What role can clusters play in the S3 process?", ["ccdr", "portugal"]),
+        (
+            "The Ministry of Finance in our Land wants evidence: do clusters make firms more productive?",
+            ["ministry", "finance", "land"],
+        ),
+        ("Are there good practices from Cyprus?", []),
+    ],
+)
+def test_who_asks_is_named_before_the_ask_and_what_is_asked_about_after_it(request_text: str, asker: list[str]) -> None:
+    """Bug (spent set 29, cc006): every name of a draft request counted as who asks, so a request about the
+    European Cluster Collaboration Platform was answered without the documents saying what it asked."""
+    assert asker_names(request_text) == asker

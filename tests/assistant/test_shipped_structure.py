@@ -130,6 +130,33 @@ def test_a_heading_that_ends_a_passage_is_never_quoted_as_a_sentence(shipped: As
     assert any("peer review" in s.text for s in answer.sentences), answer.text
 
 
+def test_a_table_cell_named_as_written_is_answered_when_list_is_the_verb(shipped: Assistant) -> None:
+    """Bug (spent set 30, dd002): "What does Table 1 list under 'Inter-Actor Network'?" is no list question by its
+    words ("list" is the verb), so the cell was never looked for; a label named in lower case in passing is not
+    a reference to the table."""
+    answer = shipped.ask("What does Table 1 list under 'Inter-Actor Network'?")
+    assert [s.text for s in answer.sentences][:3] == [
+        "Inter-Actor Network:",
+        "Foster intra- and extra-cluster firm networks",
+        "Form export networks",
+    ]
+    passing = shipped.ask("Does a cluster's inter-actor network matter for its members?")
+    assert not any(s.text == "Inter-Actor Network:" for s in passing.sentences)
+
+
+def test_a_draft_asking_about_a_named_platform_requires_the_documents_to_answer_it(shipped: Assistant) -> None:
+    """Bug (spent set 29, cc006): every name of a draft request was taken for who asks, so the European Cluster
+    Collaboration Platform was not required either and both sections filled with loosely related sentences; only
+    Slovakia, named before the ask, is who asks."""
+    draft = compose_draft(
+        shipped,
+        "A national cluster association in Slovakia asks which organisation runs the European Cluster Collaboration "
+        "Platform on the Commission's behalf and how many staff it has. Please draft a reply.",
+    )
+
+    assert [s.abstained for s in draft.sections[:2]] == [True, True]
+
+
 def test_a_draft_does_not_require_the_names_of_who_asks(shipped: Assistant) -> None:
     """Bug: "Trade" (of the ministry's name) was required of the documents, so both sections of this draft were
     "not covered"; only a name inside the request for good practices is."""

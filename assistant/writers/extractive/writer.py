@@ -195,10 +195,14 @@ class ExtractiveWriter(Writer):
     def _table_cells(self, question: str, passages: Sequence[Passage]) -> tuple[Claim, ...]:
         """A list question that names the labels of a retrieved table's cells ("Which actions does Table 1 list
         under 'Firm Growth'?") answered by each cell's label and items, each cited to the passage holding it; else
-        nothing. Naming a label of a retrieved document is evidence enough: this comes before the judge."""
-        if self.structure is None or not is_list_question(question):
+        nothing. Naming a label of a retrieved document is evidence enough: this comes before the judge. A question
+        that asks for no list ("What does Table 1 list under …", where "list" is the verb) must name the label as
+        written, capitals and all: a reference to the table, not its words in passing ("firm growth")."""
+        if self.structure is None:
             return ()
         cells = self.structure.cells_for(question, (p.chunk.doc_id for p in passages))
+        if not is_list_question(question):
+            cells = [(cell, label) for cell, label in cells if label in question]
         return tuple(
             claim
             for cell, label in cells
