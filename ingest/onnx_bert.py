@@ -34,8 +34,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-# Bump whenever the graph produced below (or its int8 quantisation) changes: it is part of the cache file name.
-GRAPH_VERSION = "bert-mean-norm-v3"
+# Whenever the graph produced below (or its int8 quantisation) changes, bump ingest.embedding.GRAPH_VERSION (part of
+# the cache file name; kept there so that starting an embedder with a cached graph never imports onnx).
 _MS = "com.microsoft"
 _OPSET = 21  # LayerNormalization needs 17, ReduceL2's axes input 18, QuantizeLinear's per-token blocks 21
 
