@@ -138,7 +138,7 @@ class Store:
 
     @functools.cached_property
     def vector_store(self) -> ChromaVectorStore:
-        """llama-index's view of the chunk collection (writes and dense queries go through it)."""
+        """llama-index's view of the chunk collection (writes go through it; dense queries read ids, see dense_ids)."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self._chunks)
