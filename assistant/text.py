@@ -166,7 +166,7 @@ _ASKING = frozenset(
     """what which who whom whose when where why how is are was were does do did can could should would will tell me
     please there""".split()  # noqa: SIM905 - a word list reads better as text
 )
-_NOUN_PHRASE_START = re.compile(r"^(?:the|a|an|any|some|this|these|those|[A-Z0-9])", re.UNICODE)
+_NOUN_PHRASE_START = re.compile(r"^(?:(?:the|a|an|any|some|this|these|those)\b|[A-Z0-9])", re.UNICODE)
 
 
 def question_topic(question: str) -> str:

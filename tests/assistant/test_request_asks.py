@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import asker_names, request_asks
+from assistant.text import asker_names, question_topic, request_asks
 from assistant.writers.extractive.structure import record_request
 
 
@@ -65,3 +65,18 @@ def test_who_asks_is_named_before_the_ask_and_what_is_asked_about_after_it(reque
     """Bug (spent set 29, cc006): every name of a draft request counted as who asks, so a request about the
     European Cluster Collaboration Platform was answered without the documents saying what it asked."""
     assert asker_names(request_text) == asker
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What is the unemployment rate in Greece?", "the unemployment rate in Greece"),
+        ("What actually is it?", ""),
+        ("Is there a good practice from Cyprus?", "a good practice from Cyprus"),
+        ("How does anything change?", ""),
+    ],
+)
+def test_the_topic_an_abstention_names_starts_like_a_noun_phrase(question: str, topic: str) -> None:
+    """Bug (spent set 32, rr005): "What actually is it?" gave "I found nothing in the documents about actually is
+    it": "actually" was taken for a noun phrase because it starts with the letter "a"."""
+    assert question_topic(question) == topic
