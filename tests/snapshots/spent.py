@@ -21,7 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).with_name("spent_answers.jsonl")
 EVALS = REPO_ROOT / "evals"
 # Question sets nobody may run before they are scored once: never part of the snapshot.
-SEALED: tuple[str, ...] = ()
+# Set 31 was commissioned (2026-12-03) and had not landed when that session stopped: sealed from the moment it exists.
+SEALED: tuple[str, ...] = ("questions_holdout31.jsonl",)
 
 
 def spent_questions() -> Iterator[dict[str, Any]]:
