@@ -44,7 +44,7 @@ class Asker(Protocol):
         length: Length = Length.ANSWER,
     ) -> Answer: ...
 
-    def unknown_names(self, text: str) -> tuple[str, ...]: ...
+    def asker_names(self, text: str) -> tuple[str, ...]: ...
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]: ...
 
@@ -121,7 +121,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
     sections, answers = [], []
     # Who asks ("a regional development agency in Portugal asks …") is context, not what the documents must say:
     # the request's names that no indexed document mentions are not required.
-    context = assistant.unknown_names(request)
+    context = assistant.asker_names(request)
     asks = request_asks(request)
     for heading, doc_types in SECTIONS:
         section_filters = dataclasses.replace(base, doc_types=doc_types)

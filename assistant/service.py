@@ -24,7 +24,7 @@ from assistant.crosslingual import (
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
-from assistant.text import asked_names, asked_sentences, asker_names, question_topic
+from assistant.text import asked_names, asked_sentences, names_of_who_asks, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -148,7 +148,7 @@ class Assistant:
             mode: retrieval mode, "hybrid" (shipped), or "dense" / "keyword" / "rrf" for comparisons.
             writer: None for the configured writer, "extractive" for the instant offline one, or a writer object
                 (an evaluation baseline: it answers every question itself, catalogue questions included).
-            context_names: names that describe who asks, not what (see :meth:`unknown_names`): not required.
+            context_names: names that describe who asks, not what (see :meth:`asker_names`): not required.
             length: a chat answer, or a section of a drafted reply (a larger budget).
         """
         events = self.stream(
@@ -299,14 +299,14 @@ class Assistant:
             return None
         return catalogue_filters(question, self.retriever.documents.values())
 
-    def unknown_names(self, text: str) -> tuple[str, ...]:
+    def asker_names(self, text: str) -> tuple[str, ...]:
         """The names of a request ``text`` that are context, not something the documents must contain
-        (lower-cased): the names of who asks (:func:`~assistant.text.asker_names`), outside the clause that asks
+        (lower-cased): the names of who asks (:func:`~assistant.text.names_of_who_asks`), outside the clause that asks
         for good practices. "The Czech Ministry of Industry and Trade asks how to …": who asks; "… asks which
         organisation runs the European Cluster Collaboration Platform" keeps the platform, and "… good practices
         from Cyprus" Cyprus, which the documents must hold."""
         requested = set(asked_names(record_request(text)))
-        return tuple(name for name in dict.fromkeys(asker_names(text)) if name not in requested)
+        return tuple(name for name in dict.fromkeys(names_of_who_asks(text)) if name not in requested)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         """The claims whose citations pass verification against the index (every writer's last step)."""

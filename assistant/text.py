@@ -193,7 +193,7 @@ _ASK_WORD = re.compile(rf"\b{ASK_WORDS}", re.IGNORECASE)
 _INTRODUCED = re.compile(r":\s")
 
 
-def asker_names(request: str) -> list[str]:
+def names_of_who_asks(request: str) -> list[str]:
     """The names in what a request says about who asks, not in what it asks: a sentence that asks nothing ("I
     work for a CCDR in Portugal.") and an ask's words before its first interrogative ("A national cluster
     association in Slovakia asks which organisation runs the European Cluster Collaboration Platform …": Slovakia;

@@ -38,8 +38,8 @@ class _WriterAsker:
     def ask(self, question: str, *, filters: Filters | None = None, context_names: Sequence[str] = ()) -> Answer:
         return self.assistant.ask(question, filters=filters, context_names=context_names, writer=self.writer)
 
-    def unknown_names(self, text: str) -> tuple[str, ...]:
-        return self.assistant.unknown_names(text)
+    def asker_names(self, text: str) -> tuple[str, ...]:
+        return self.assistant.asker_names(text)
 
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         return self.assistant.verify(claims)

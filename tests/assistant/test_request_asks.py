@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import asker_names, question_topic, request_asks
+from assistant.text import names_of_who_asks, question_topic, request_asks
 from assistant.writers.extractive.structure import record_request
 
 
@@ -64,7 +64,7 @@ def test_who_asks_is_outside_the_clause_that_asks_for_good_practices() -> None:
 def test_who_asks_is_named_before_the_ask_and_what_is_asked_about_after_it(request_text: str, asker: list[str]) -> None:
     """Bug (spent set 29, cc006): every name of a draft request counted as who asks, so a request about the
     European Cluster Collaboration Platform was answered without the documents saying what it asked."""
-    assert asker_names(request_text) == asker
+    assert names_of_who_asks(request_text) == asker
 
 
 @pytest.mark.parametrize(

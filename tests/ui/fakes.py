@@ -100,5 +100,5 @@ class FakeAssistant:
     def verify(self, claims: Sequence[Claim]) -> list[Claim]:
         return verify_verbatim(claims)
 
-    def unknown_names(self, text: str) -> tuple[str, ...]:
+    def asker_names(self, text: str) -> tuple[str, ...]:
         return ()

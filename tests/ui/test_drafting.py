@@ -19,7 +19,7 @@ class SectionAssistant:
 
     verify = staticmethod(verify_verbatim)
 
-    def unknown_names(self, text: str) -> tuple[str, ...]:
+    def asker_names(self, text: str) -> tuple[str, ...]:
         return ()
 
     def __init__(self) -> None:
@@ -93,7 +93,7 @@ def test_uncovered_sections_say_so() -> None:
         def ask(self, question: str, **_: object) -> Answer:
             return abstention(question)
 
-        def unknown_names(self, text: str) -> tuple[str, ...]:
+        def asker_names(self, text: str) -> tuple[str, ...]:
             return ()
 
     draft = compose_draft(Nothing(), "What is the capital of Peru?")
