@@ -21,8 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).with_name("spent_answers.jsonl")
 EVALS = REPO_ROOT / "evals"
 # Question sets nobody may run before they are scored once: never part of the snapshot.
-# Set 31 (2026-12-03): written by a helper who never ran the assistant; to be scored once after the next change.
-SEALED: tuple[str, ...] = ("questions_holdout31.jsonl",)
+# Sets 31 and 33 (2026-12-03): written by helpers who never ran the assistant; to be scored once after the next change.
+SEALED: tuple[str, ...] = ("questions_holdout31.jsonl", "questions_holdout33.jsonl")
 
 
 def spent_questions() -> Iterator[dict[str, Any]]:
