@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.records import Citation
+from assistant.records import Answer, AnswerSentence, Citation
 from assistant.text import content_terms, plain, words
 from assistant.writers.base import Claim, Quote
 from ingest.chunking import sentence_spans
@@ -163,3 +163,27 @@ def number_citations(claims: Sequence[Claim]) -> tuple[tuple[tuple[str, tuple[in
             cited.append(numbers[key])
         sentences.append((claim.sentence.strip(), tuple(dict.fromkeys(cited))))
     return tuple(sentences), tuple(citations)
+
+
+class SourceList:
+    """One numbering over several answers (a draft's sections, a question's asks): the same passage and quote keep
+    one number."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, str], int] = {}
+
+    def add(self, citation: Citation) -> int:
+        key = (citation.chunk.chunk_id, citation.quote)
+        if key not in self._numbers:
+            self._numbers[key] = len(self.citations) + 1
+            self.citations.append(replace(citation, n=self._numbers[key]))
+        return self._numbers[key]
+
+    def renumber(self, answer: Answer) -> tuple[AnswerSentence, ...]:
+        """The answer's sentences with the list's citation numbers."""
+        numbers = {c.n: self.add(c) for c in answer.citations}
+        return tuple(
+            AnswerSentence(s.text, tuple(numbers[n] for n in s.citations if n in numbers), s.item)
+            for s in answer.sentences
+        )

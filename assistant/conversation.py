@@ -11,10 +11,10 @@ from assistant.text import content_terms, proper_terms, words
 from ingest.records import Chunk
 
 _LEAD_IN = re.compile(r"^\s*(?:and|also|but|so|what about|how about|then)\b", re.IGNORECASE)
-# Pronouns that point back; "that"/"this" only when they end the question ("who ran that?"), since inside a
-# question they are mostly relative ("the tools that clusters use").
+# Pronouns that point back; "that"/"this" only when they end a clause ("who ran that?", "which project was that,
+# and …"), since inside a clause they are mostly relative or determiners ("the tools that clusters use").
 _POINTER = re.compile(
-    r"\b(?:it|its|they|them|their|there|those|he|she|his|her)\b|\b(?:that|this)\s*[?.!]?\s*$", re.IGNORECASE
+    r"\b(?:it|its|they|them|their|there|those|he|she|his|her)\b|\b(?:that|this)\s*(?:[?.!,;:]|$)", re.IGNORECASE
 )
 # "the third one", "the second", "the last of them": an ordinal standing for a noun, so it counts the previous
 # answer's items; "the first recommendation" names its own noun and is a question of its own.
@@ -113,8 +113,10 @@ def referenced_item(question: str, turn: Turn) -> tuple[str, Item] | None:
     return named, item
 
 
-def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
-    """The question, expanded with the last turn's topic when it is a follow-up.
+def follow_up_query(question: str, history: Sequence[Turn], *, continues: bool = False) -> Query:
+    """The question, expanded with the last turn's topic when it is a follow-up, or when it ``continues`` the last
+    turn (a later ask of one question) without naming a subject of its own: "and how much was invested?" is about
+    what the ask before it was about, "and what does the Andalusian agency do?" is not.
 
     Retrieval gets the previous question and the names in the previous answer, so "it" and "there" find the
     passages the conversation is about, and prefers the documents that answer cited; the writer gets only the
@@ -127,7 +129,7 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> Query:
     if referenced is not None:  # the item stands in for its ordinal, and its document is the one to prefer
         named, item = referenced
         return Query(named, named, (item.doc_id,))
-    if not is_follow_up(question):
+    if not (is_follow_up(question) or (continues and not proper_terms(question))):
         return Query(question, question)
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
     retrieval, writer = f"{question} {last.question} {names}".strip(), f"{question} {names}".strip()

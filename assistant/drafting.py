@@ -12,18 +12,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.asks import LACKING, distinct
+from assistant.citations import SourceList
 from assistant.conversation import Turn
 from assistant.export import DOC_TYPE_LABELS, source_line
 from assistant.markup import escape_markdown, joined_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
 from assistant.text import request_asks
-from assistant.writers import AbstentionReason, Claim, Length
+from assistant.writers import Claim, Length
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
 FURTHER_RESOURCES = "Further resources"
-# The writer's verdicts that the documents lack what a request asks for (not merely that its wording is far).
-_LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
 MAX_RESOURCES = 4
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
@@ -84,29 +84,6 @@ class DraftReply:
         return "\n".join(lines).rstrip() + "\n"
 
 
-class _SourceList:
-    """Draft-wide numbering: the same passage and quote keep one number across sections."""
-
-    def __init__(self) -> None:
-        self.citations: list[Citation] = []
-        self._numbers: dict[tuple[str, str], int] = {}
-
-    def add(self, citation: Citation) -> int:
-        key = (citation.chunk.chunk_id, citation.quote)
-        if key not in self._numbers:
-            self._numbers[key] = len(self.citations) + 1
-            self.citations.append(dataclasses.replace(citation, n=self._numbers[key]))
-        return self._numbers[key]
-
-    def renumber(self, answer: Answer) -> tuple[AnswerSentence, ...]:
-        """The answer's sentences with draft-wide citation numbers."""
-        numbers = {c.n: self.add(c) for c in answer.citations}
-        return tuple(
-            AnswerSentence(s.text, tuple(numbers[n] for n in s.citations if n in numbers), s.item)
-            for s in answer.sentences
-        )
-
-
 def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = None) -> DraftReply:
     """Draft a reply to ``request``: policy insights from briefs and helpdesk answers, then good practices,
     then further resources (other relevant documents), every statement cited.
@@ -117,7 +94,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         filters: optional country / region / project / theme restrictions; document types are set per section.
     """
     base = filters or Filters()
-    sources = _SourceList()
+    sources = SourceList()
     sections, answers = [], []
     # Who asks ("a regional development agency in Portugal asks …") is context, not what the documents must say:
     # the request's names that no indexed document mentions are not required.
@@ -129,7 +106,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
         section_answers = [*_asks_answered(assistant, asks, whole, section_filters, context), whole]
         answers += section_answers
         said = [a for a in section_answers if not a.abstained]
-        sentences = _distinct(s for a in said for s in sources.renumber(a))
+        sentences = distinct(s for a in said for s in sources.renumber(a))
         if not said:
             text = NOT_COVERED
         elif doc_types == ("good_practice",):
@@ -146,7 +123,7 @@ def compose_draft(assistant: Asker, request: str, *, filters: Filters | None = N
 
 def further_resources(
     answers: Sequence[Answer],
-    sources: _SourceList,
+    sources: SourceList,
     verify: Callable[[Sequence[Claim]], list[Claim]],
     limit: int = MAX_RESOURCES,
 ) -> str:
@@ -207,17 +184,9 @@ def _asks_answered(
     for ask in asks:
         history = [Turn.of(answers[-1])] if answers else []
         answers.append(assistant.ask(ask, filters=filters, context_names=context, history=history))
-    if whole.abstained and any(a.abstention_kind in _LACKING for a in answers):
+    if whole.abstained and any(a.abstention_kind in LACKING for a in answers):
         return []  # the whole request found too little, and one of its asks is for what the documents lack
     return answers
-
-
-def _distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:
-    """The sentences, each said once (two asks of a request can find the same sentence)."""
-    first: dict[str, AnswerSentence] = {}
-    for sentence in sentences:
-        first.setdefault(sentence.text, sentence)
-    return list(first.values())
 
 
 def _best_per_document(passages: Iterable[Passage]) -> list[Passage]:

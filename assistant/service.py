@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 
+from assistant.asks import joined
 from assistant.citations import Rejection, number_citations, verify_claims
 from assistant.conversation import Turn, follow_up_query
 from assistant.crosslingual import (
@@ -24,7 +25,7 @@ from assistant.crosslingual import (
 from assistant.export import DOC_TYPE_LABELS
 from assistant.records import Answer, AnswerSentence, Citation, Filters, NearestDocument, Passage
 from assistant.retrieval import FusionWeights, Retriever
-from assistant.text import asked_names, asked_sentences, names_of_who_asks, question_topic
+from assistant.text import asked_names, asked_sentences, names_of_who_asks, question_asks, question_topic
 from assistant.writers import (
     EXTRACTIVE,
     AbstentionReason,
@@ -196,12 +197,56 @@ class Assistant:
         length: Length = Length.ANSWER,
     ) -> Iterator[AskEvent]:
         """:meth:`ask`, as events: raw text while a generative writer writes, the verified answer so far after each
-        verified sentence, and the final answer last."""
+        verified sentence, and the final answer last.
+
+        A chat question of several asks ("Which practice supports CMOs, and what had to happen before …?") is
+        answered whole, then each later ask on its own as a continuation of the answer so far, so the sentence
+        that answers it is found even when the whole question's words point elsewhere (see :func:`joined`).
+        """
+        later = question_asks(question)[1:] if length is Length.ANSWER and writer in (None, EXTRACTIVE) else []
+        for event in self._events(question, filters, history, k, mode, writer, context_names, length):
+            if isinstance(event, Final) and later and event.answer.writer == EXTRACTIVE:
+                event = Final(self._with_later_asks(event.answer, later, filters, history, mode, context_names))
+            yield event
+
+    def _with_later_asks(
+        self,
+        whole: Answer,
+        asks: Sequence[str],
+        filters: Filters | None,
+        history: Sequence[Turn],
+        mode: str,
+        context_names: Sequence[str],
+    ) -> Answer:
+        """``whole`` joined with the answers to the question's later ``asks``, each asked after the answer before
+        it (after ``whole`` when that one found nothing)."""
+        parts: list[Answer] = []
+        for ask in asks:
+            before = next((a for a in reversed(parts) if not a.abstained), whole)
+            events = self._events(
+                ask, filters, [*history, Turn.of(before)], None, mode, EXTRACTIVE, context_names, Length.ANSWER, True
+            )
+            parts.append(next(e.answer for e in events if isinstance(e, Final)))
+        return joined(whole, parts)
+
+    def _events(
+        self,
+        question: str,
+        filters: Filters | None,
+        history: Sequence[Turn],
+        k: int | None,
+        mode: str,
+        writer: str | Writer | None,
+        context_names: Sequence[str],
+        length: Length,
+        continues: bool = False,
+    ) -> Iterator[AskEvent]:
+        """The events of answering ``question`` as one ask (``continues``: a later ask of the last turn's)."""
         with self.store.reachable():  # a Chroma server that stops answering is said so, not a crash
             started = time.perf_counter()
             self.follow_registry()
             chosen = self._writer(writer)
-            query = follow_up_query(question, history)
+            query = follow_up_query(question, history, continues=continues)
             query_vector = self.embedder.embed_query(query.retrieval)
             catalogue = None if isinstance(writer, Writer) else self._catalogue_filters(question, filters)
             multilingual = self._multilingual(question, chosen, catalogue)

@@ -187,6 +187,9 @@ def question_topic(question: str) -> str:
 ASK_WORDS = r"(?:whether|how|what|which|who|whom|whose|where|when|why|if)\b"
 _FURTHER_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;|,)\s+(?={ASK_WORDS})", re.IGNORECASE)
 _ASKS = re.compile(rf"\b{ASK_WORDS}|\?\s*['’”]?\s*$", re.IGNORECASE)
+# In a question (not a request), a bare comma before "which"/"who" mostly opens a relative clause ("the peer
+# review, which was held online"): only "and"/"or"/";" coordinate a further ask.
+_COORDINATED_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;)\s+(?={ASK_WORDS})", re.IGNORECASE)
 
 
 _ASK_WORD = re.compile(rf"\b{ASK_WORDS}", re.IGNORECASE)
@@ -222,3 +225,12 @@ def request_asks(request: str) -> list[str]:
             if _ASKS.search(part) and content_terms(part):
                 asks.append(part.strip())
     return asks
+
+
+def question_asks(question: str) -> list[str]:
+    """The asks of a question, in order: its asking sentences, each cut where it coordinates a further ask ("Which
+    good practice supports CMOs, and what had to happen before the region introduced it?" asks two things). The
+    first ask keeps what the question opens with; each later one needs topic words of its own."""
+    asked = asked_sentences(question)
+    parts = [p.strip() for start, end in sentence_spans(asked) for p in _COORDINATED_ASK.split(asked[start:end])]
+    return [p for index, p in enumerate(parts) if p and (index == 0 or content_terms(p))]

@@ -203,3 +203,21 @@ def test_a_list_inside_a_sentence_gives_its_items() -> None:
 )
 def test_a_colon_before_a_clause_or_no_colon_lists_nothing(sentence: str) -> None:
     assert enumerated(sentence) == []
+
+
+def test_a_later_ask_of_one_question_continues_the_ask_before_it_unless_it_names_its_own_subject() -> None:
+    """A question's later ask ("…, and how much was invested?") is about what the ask before it found, though it
+    is no follow-up on its own; one that names its own subject is searched as it stands."""
+    continuing = follow_up_query("how much was invested?", [GREEN_TURN], continues=True)
+    assert "andalusian" in continuing.retrieval.lower() and continuing.documents == GREEN_TURN.cited
+
+    assert follow_up_query("how much was invested?", [GREEN_TURN]).retrieval == "how much was invested?"
+    own = "what does the Pomeranian Seed Fund finance?"
+    assert follow_up_query(own, [GREEN_TURN], continues=True).retrieval == own
+
+
+def test_that_ending_a_clause_points_back() -> None:
+    """ "Which programme was that, and …?" leans on the last turn as "… was that?" does; "that" inside a clause
+    is a relative pronoun or a determiner, not a pointer."""
+    assert is_follow_up("Which programme was that, and what else ran under the same programme?")
+    assert not is_follow_up("Which tools that clusters use does the brief list?")

@@ -1,0 +1,58 @@
+"""A question of several asks, answered ask by ask: the answers joined into one, with one source list."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
+
+from assistant.citations import SourceList
+from assistant.records import Answer, AnswerSentence
+from assistant.writers import AbstentionReason
+
+# The writer's verdicts that the documents lack what an ask is for (not merely that its wording is far).
+LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
+# What a later ask adds to the whole question's answer: its best new sentences, not a second answer (the whole
+# question's answer already says what the asks share).
+ADDED_PER_ASK = 2
+
+
+def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK) -> Answer:
+    """``whole`` (the answer to the whole question) followed by what the answers to its later asks add: each one's
+    ``per_ask`` best-supported sentences that ``whole`` does not say.
+
+    Nothing is added when the whole question found nothing: its asks alone have lost what they are about.
+    """
+    if whole.abstained:
+        return whole
+    sources = SourceList()
+    sentences = list(sources.renumber(whole))
+    for part in parts:
+        if not part.abstained:
+            sentences += sources.renumber(_best_new(part, {s.text for s in sentences}, per_ask))
+    if len(sentences) == len(whole.sentences):
+        return whole
+    answers = (whole, *parts)
+    return replace(
+        whole,
+        sentences=tuple(sentences),
+        citations=tuple(sources.citations),
+        timings_ms={key: sum(a.timings_ms.get(key, 0.0) for a in answers) for key in whole.timings_ms},
+        dropped=sum(a.dropped for a in answers),
+    )
+
+
+def _best_new(answer: Answer, said: Collection[str], limit: int) -> Answer:
+    """``answer`` cut to its ``limit`` best-supported sentences not in ``said`` (in its order) and their sources."""
+    new = [s for s in answer.sentences if s.text not in said]
+    best = sorted(new, key=lambda s: -max((c.support for n in s.citations if (c := answer.citation(n))), default=0))
+    kept = [s for s in new if s in best[:limit]]
+    used = {n for s in kept for n in s.citations}
+    return replace(answer, sentences=tuple(kept), citations=tuple(c for c in answer.citations if c.n in used))
+
+
+def distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:
+    """The sentences, each said once (two asks can find the same sentence)."""
+    first: dict[str, AnswerSentence] = {}
+    for sentence in sentences:
+        first.setdefault(sentence.text, sentence)
+    return list(first.values())
