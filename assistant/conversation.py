@@ -91,11 +91,25 @@ def is_follow_up(question: str) -> bool:
     pointer = _POINTER.search(_EXISTENTIAL_THERE.sub(" ", question))
     # A pronoun stands for something named before it: "… C3-Saxony, and which region is it in?" names its own
     # subject, "And what did it do during COVID-19?" does not (the name comes after the pronoun).
-    if pointer is None or proper_terms(question[: pointer.start()]):
+    if pointer is None:
+        return False
+    antecedent = _antecedent_span(question, pointer)
+    if proper_terms(antecedent):
         return False
     # A longer question points back only when its pronoun comes before any topic word of its own it could stand
     # for: "One of them sounds like … — which is it, and …?" does; "What did the agency learn … when it …?" not.
-    return short or not set(content_terms(question[: pointer.start()])) - _QUANTIFIERS
+    return short or not set(content_terms(antecedent)) - _QUANTIFIERS
+
+
+def _antecedent_span(question: str, pointer: re.Match[str]) -> str:
+    """The part of ``question`` before ``pointer`` where what it stands for could be named. A clause-ending
+    "that"/"this" ("Under which Interreg project was that, …?") stands for something outside its own clause, so
+    names in that clause ("Interreg") are not it; "it" may stand for a name earlier in its clause."""
+    before = question[: pointer.start()]
+    if pointer.group().lower().startswith(("that", "this")):
+        clause_start = max(before.rfind(mark) for mark in ",;:?!.")
+        return before[:clause_start] if clause_start >= 0 else ""
+    return before
 
 
 def referenced_item(question: str, turn: Turn) -> tuple[str, Item] | None:

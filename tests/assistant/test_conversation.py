@@ -221,3 +221,39 @@ def test_that_ending_a_clause_points_back() -> None:
     is a relative pronoun or a determiner, not a pointer."""
     assert is_follow_up("Which programme was that, and what else ran under the same programme?")
     assert not is_follow_up("Which tools that clusters use does the brief list?")
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        # "that" ends its clause: it stands for something outside it, not for the name inside ("Interreg")
+        ("Under which Interreg project was that, and what pushed the region to look outward in the first place?", True),
+        ("Tell me about C3-Saxony, which region is that?", False),  # the name before the clause is what it stands for
+    ],
+)
+def test_a_clause_ending_that_stands_for_nothing_named_in_its_own_clause(question: str, follows: bool) -> None:
+    """Bug (spent set 32, rr009): the first question was taken as standalone, since "Interreg" came before "that",
+    and abstained."""
+    assert is_follow_up(question) is follows
+
+
+def test_a_follow_up_for_the_project_is_answered_from_the_records_project_field(shared_assistant) -> None:
+    """The Pomeranian record names its project (S3Seed) only in its fields, which no acronym pattern finds."""
+    first = shared_assistant.ask("What does the Pomeranian Seed Fund do?")
+    answer = shared_assistant.ask("Under which project was that, and who runs it?", history=[Turn.of(first)])
+
+    assert not answer.abstained, answer.abstention_reason
+    assert "S3Seed" in answer.text and answer.citations[0].chunk.doc_id == SEED_DOC
+
+
+def test_a_follow_up_is_not_held_to_the_places_the_previous_answer_named(shared_assistant) -> None:
+    """Bug (spent set 32, rr009): the previous answer's countries ("Belgium, Spain"), added to resolve "that", were
+    required next to the project, so "Under which Interreg project was that?" abstained."""
+    first = shared_assistant.ask(
+        "Who runs the Pomeranian Seed Fund, and what happens during the pilot of the Green Cluster Pathway?"
+    )
+    assert {"Poland", "Spain"} <= set(first.text.replace(")", " ").split()), first.text
+
+    answer = shared_assistant.ask("Under which project was that?", history=[Turn.of(first)])
+
+    assert not answer.abstained, answer.abstention_reason

@@ -400,7 +400,7 @@ class ExtractiveWriter(Writer):
             return None, best
         # In a two-part question the fact asked for is about the names of its own part, not the other part's.
         anchors = [a for a in anchors if _named_in(a, _plain(part))]
-        return self._typed_lead(given, answer_type, nouns, anchors, candidates, best, question, context)
+        return self._typed_lead(given, answer_type, nouns, anchors, candidates, best, context)
 
     def _typed_lead(
         self,
@@ -410,11 +410,11 @@ class ExtractiveWriter(Writer):
         anchors: list[str],
         candidates: list[_Candidate],
         best: _Candidate,
-        resolved: str,
         context: set[str],
     ) -> tuple[Abstention | None, _Candidate]:
         """The strongest sentence holding the asked-for kind of fact (one that ``question``, as the user wrote it,
-        does not name itself), about the names, years and countries of ``resolved``; or why there is none."""
+        does not name itself), about ``anchors`` and the years and countries ``question`` names; or why there is
+        none."""
         asked = answer_type or "count"
         strong = _strongest(candidates, self.settings.typed_pool)
         # Sentences that state the fact themselves come first; then those that need their neighbourhood.
@@ -431,7 +431,9 @@ class ExtractiveWriter(Writer):
         anchored = [c for c in typed if all(_named_in(a, _neighbourhood(c, candidates)) for a in anchors)]
         if not anchored:
             return _missing(f"no passage gives the {asked} for {', '.join(anchors)}"), best
-        constraints = [c for c in question_constraints(resolved) if c not in context]
+        # A follow-up resolved with the previous answer's names ("… Belgium, Spain") is constrained only by what the
+        # user wrote: those names say what "that" was, not where the fact must be.
+        constraints = [c for c in question_constraints(question) if c not in context]
         fitting = [c for c in anchored if all(_named_in(n, _neighbourhood(c, candidates)) for n in constraints)]
         if not fitting:
             return _missing(f"no passage gives the {asked} for {', '.join(constraints)}"), best
