@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.text import names_of_who_asks, question_topic, request_asks
-from assistant.writers.extractive.structure import record_request
+from assistant.writers.extractive.structure import definition_subjects, record_request
 
 
 def test_a_request_is_cut_where_it_coordinates_a_further_ask() -> None:
@@ -80,3 +80,12 @@ def test_the_topic_an_abstention_names_starts_like_a_noun_phrase(question: str, 
     """Bug (spent set 32, rr005): "What actually is it?" gave "I found nothing in the documents about actually is
     it": "actually" was taken for a noun phrase because it starts with the letter "a"."""
     assert question_topic(question) == topic
+
+
+def test_a_definition_is_looked_for_under_the_whole_subject_first_then_all_its_words_but_one() -> None:
+    assert definition_subjects("What exactly are innovation vouchers?") == [
+        ["exact", "innov", "voucher"],
+        ["exact", "innov"],
+        ["innov", "voucher"],
+    ]
+    assert definition_subjects("What is a cluster organisation?") == [["cluster", "organis"]]  # never one word of two

@@ -63,6 +63,15 @@ def test_what_is_an_innovation_voucher_leads_with_its_definition(shipped: Assist
     assert "purchase services from knowledge providers" in answer.sentences[0].text
 
 
+@pytest.mark.parametrize(
+    "question", ["What is an innovation voucher, basically?", "What exactly are innovation vouchers?"]
+)
+def test_a_word_the_definition_question_adds_does_not_hide_the_definition(shipped: Assistant, question: str) -> None:
+    """Bug (spent q029, sealed-then-spent ss008): "basically", "exactly" counted as part of what was to be defined,
+    and no sentence opens with "exactly innovation vouchers are"."""
+    assert "small lines of credit" in shipped.ask(question).sentences[0].text
+
+
 def test_which_regions_run_voucher_schemes_lists_the_records(shipped: Assistant) -> None:
     """Bug: "Which regions in these documents run innovation voucher schemes?" was said not to be covered."""
     answer = shipped.ask("Which regions in these documents run innovation voucher schemes?")

@@ -246,6 +246,17 @@ def definition_subject(question: str) -> list[str] | None:
     return terms if 0 < len(terms) <= MAX_SUBJECT_TERMS else None
 
 
+def definition_subjects(question: str) -> list[list[str]]:
+    """What a defining sentence may open with, most specific first: the question's subject
+    (:func:`definition_subject`), then each run of all its words but one ("What exactly are innovation vouchers?"
+    is about "innovation vouchers"; a word the question adds does not stop its definition being found). A run is
+    two words at least, so "What is a cluster organisation?" is not answered by what "clusters" are."""
+    terms = definition_subject(question)
+    if not terms:
+        return []
+    return [terms, terms[:-1], terms[1:]] if len(terms) > 2 else [terms]
+
+
 def defines(sentence: str, subject: Sequence[str]) -> bool:
     """Whether ``sentence`` opens with ``subject`` (after an article and any formatting) followed by a copula that
     defines it: "**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"."""

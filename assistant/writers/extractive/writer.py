@@ -32,7 +32,7 @@ from assistant.writers.extractive.answer_types import (
 from assistant.writers.extractive.structure import (
     SectionIndex,
     defines,
-    definition_subject,
+    definition_subjects,
     listed_topic,
     record_label,
     record_request,
@@ -232,9 +232,15 @@ class ExtractiveWriter(Writer):
     ) -> _Candidate | None:
         """The best sentence that defines what a "what is X" question asks about: among the candidates, else in
         the other passages of the retrieved documents that mention X (scored as the best candidate)."""
-        subject = definition_subject(question)
-        if not subject:
-            return None
+        for subject in definition_subjects(question):
+            found = self._defining(subject, passages, candidates, best)
+            if found is not None:
+                return found
+        return None
+
+    def _defining(
+        self, subject: list[str], passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
+    ) -> _Candidate | None:
         defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject)]
         if defining:
             return max(defining, key=lambda c: c.score)
