@@ -204,6 +204,10 @@ class Assistant:
         that answers it is found even when the whole question's words point elsewhere (see :func:`joined`).
         """
         later = question_asks(question)[1:] if length is Length.ANSWER and writer in (None, EXTRACTIVE) else []
+        if not context_names and "?" not in question:
+            # A request rather than a question ("Draft a reply to an agency in Slovenia that asks how …") names who
+            # asks as a draft request does: context, not a fact the documents must hold.
+            context_names = self.asker_names(question)
         for event in self._events(question, filters, history, k, mode, writer, context_names, length):
             if isinstance(event, Final) and later and event.answer.writer == EXTRACTIVE:
                 event = Final(self._with_later_asks(event.answer, later, filters, history, mode, context_names))

@@ -275,6 +275,9 @@ def test_the_sentence_after_the_lead_completes_the_answer(shared_assistant) -> N
         "Our Lisbon cluster is setting up monitoring. Which indicators should regions choose?",
         # Bug (fresh set 8): "the documents found do not mention basques" - the text says "Basque".
         "What do the Pomeranians finance with their seed fund?",
+        # Bug (spent set 33, ss025): a request typed into the chat, "the documents found do not mention portugal".
+        "Draft a reply to a managing authority in Portugal that asks how the Pomeranian Seed Fund pairs firms with "
+        "universities.",
     ],
 )
 def test_a_question_is_not_refused_for_the_askers_own_names_or_a_plural(shared_assistant, question: str) -> None:
