@@ -11,13 +11,13 @@ from assistant.writers import AbstentionReason
 
 # The writer's verdicts that the documents lack what an ask is for (not merely that its wording is far).
 LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
-# What a later ask adds to the whole question's answer: its best new sentences, not a second answer (the whole
+# What an ask adds to the whole question's answer: its best new sentences, not a second answer (the whole
 # question's answer already says what the asks share).
 ADDED_PER_ASK = 2
 
 
 def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK) -> Answer:
-    """``whole`` (the answer to the whole question) followed by what the answers to its later asks add: each one's
+    """``whole`` (the answer to the whole question) followed by what the answers to its asks add: each one's
     ``per_ask`` best-supported sentences that ``whole`` does not say.
 
     Nothing is added when the whole question found nothing: its asks alone have lost what they are about.

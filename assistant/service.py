@@ -200,20 +200,21 @@ class Assistant:
         verified sentence, and the final answer last.
 
         A chat question of several asks ("Which practice supports CMOs, and what had to happen before …?") is
-        answered whole, then each later ask on its own as a continuation of the answer so far, so the sentence
-        that answers it is found even when the whole question's words point elsewhere (see :func:`joined`).
+        answered whole, then each ask on its own as a continuation of the answer so far, so the sentence that
+        answers it is found even when the whole question's words point elsewhere (see :func:`joined`): the first
+        ask too, since the whole question's words can be drawn to a later ask's subject.
         """
-        later = question_asks(question)[1:] if length is Length.ANSWER and writer in (None, EXTRACTIVE) else []
+        asks = question_asks(question) if length is Length.ANSWER and writer in (None, EXTRACTIVE) else []
         if not context_names and "?" not in question:
             # A request rather than a question ("Draft a reply to an agency in Slovenia that asks how …") names who
             # asks as a draft request does: context, not a fact the documents must hold.
             context_names = self.asker_names(question)
         for event in self._events(question, filters, history, k, mode, writer, context_names, length):
-            if isinstance(event, Final) and later and event.answer.writer == EXTRACTIVE:
-                event = Final(self._with_later_asks(event.answer, later, filters, history, mode, context_names))
+            if isinstance(event, Final) and len(asks) > 1 and event.answer.writer == EXTRACTIVE:
+                event = Final(self._with_asks(event.answer, asks, filters, history, mode, context_names))
             yield event
 
-    def _with_later_asks(
+    def _with_asks(
         self,
         whole: Answer,
         asks: Sequence[str],
@@ -222,8 +223,8 @@ class Assistant:
         mode: str,
         context_names: Sequence[str],
     ) -> Answer:
-        """``whole`` joined with the answers to the question's later ``asks``, each asked after the answer before
-        it (after ``whole`` when that one found nothing)."""
+        """``whole`` joined with the answers to the question's ``asks``, each asked after the answer before it
+        (after ``whole`` for the first, and when the one before found nothing)."""
         parts: list[Answer] = []
         for ask in asks:
             before = next((a for a in reversed(parts) if not a.abstained), whole)
@@ -245,7 +246,8 @@ class Assistant:
         length: Length,
         continues: bool = False,
     ) -> Iterator[AskEvent]:
-        """The events of answering ``question`` as one ask (``continues``: a later ask of the last turn's)."""
+        """The events of answering ``question`` as one ask (``continues``: an ask of the question the last turn
+        answered)."""
         with self.store.reachable():  # a Chroma server that stops answering is said so, not a crash
             started = time.perf_counter()
             self.follow_registry()

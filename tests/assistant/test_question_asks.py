@@ -72,3 +72,13 @@ def test_each_ask_of_a_chat_question_is_answered(shared_assistant) -> None:
     cited = [answer.citation(s.citations[0]).chunk.doc_id for s in answer.sentences]
     assert cited[0] == SEED_DOC and GREEN_DOC in cited, answer.text
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_the_first_ask_is_answered_too_when_the_whole_question_is_drawn_to_a_later_one(shared_assistant) -> None:
+    """Bug: "What does the Green Cluster Pathway do, and how many projects did the Pomeranian Seed Fund finance?"
+    was answered from the seed fund alone: the count the second ask wants drew the whole question to it."""
+    answer = shared_assistant.ask(
+        "What does the Green Cluster Pathway do, and how many projects did the Pomeranian Seed Fund finance?"
+    )
+
+    assert {GREEN_DOC, SEED_DOC} <= {c.chunk.doc_id for c in answer.citations}, answer.text
