@@ -129,8 +129,8 @@ def referenced_item(question: str, turn: Turn) -> tuple[str, Item] | None:
 
 def follow_up_query(question: str, history: Sequence[Turn], *, continues: bool = False) -> Query:
     """The question, expanded with the last turn's topic when it is a follow-up, or when it ``continues`` the last
-    turn (a later ask of one question) without naming a subject of its own: "and how much was invested?" is about
-    what the ask before it was about, "and what does the Andalusian agency do?" is not.
+    turn (an ask of the question that turn answered) without naming a subject of its own: "and how much was
+    invested?" is about what the ask before it was about, "and what does the Andalusian agency do?" is not.
 
     Retrieval gets the previous question and the names in the previous answer, so "it" and "there" find the
     passages the conversation is about, and prefers the documents that answer cited; the writer gets only the
