@@ -28,7 +28,8 @@ def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK)
     sentences = list(sources.renumber(whole))
     for part in parts:
         if not part.abstained:
-            sentences += sources.renumber(_best_new(part, {s.text for s in sentences}, per_ask))
+            said = {(c.chunk.chunk_id, c.quote) for c in sources.citations}
+            sentences += sources.renumber(_best_new(part, said, per_ask))
     if len(sentences) == len(whole.sentences):
         return whole
     answers = (whole, *parts)
@@ -41,13 +42,19 @@ def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK)
     )
 
 
-def _best_new(answer: Answer, said: Collection[str], limit: int) -> Answer:
-    """``answer`` cut to its ``limit`` best-supported sentences not in ``said`` (in its order) and their sources."""
-    new = [s for s in answer.sentences if s.text not in said]
+def _best_new(answer: Answer, said: Collection[tuple[str, str]], limit: int) -> Answer:
+    """``answer`` cut to its ``limit`` best-supported sentences that quote something not in ``said`` (passage and
+    quote pairs), in its order, and their sources. Quotes, not texts, are compared: a record's first sentence in an
+    answer carries its name ("Santara Valley (CLUSTERFY; Lithuania): …"), so one quote can read two ways."""
+    new = [s for s in answer.sentences if _quotes(answer, s) - set(said)]
     best = sorted(new, key=lambda s: -max((c.support for n in s.citations if (c := answer.citation(n))), default=0))
     kept = [s for s in new if s in best[:limit]]
     used = {n for s in kept for n in s.citations}
     return replace(answer, sentences=tuple(kept), citations=tuple(c for c in answer.citations if c.n in used))
+
+
+def _quotes(answer: Answer, sentence: AnswerSentence) -> set[tuple[str, str]]:
+    return {(c.chunk.chunk_id, c.quote) for n in sentence.citations if (c := answer.citation(n))}
 
 
 def distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:

@@ -81,6 +81,8 @@ _GARBAGE_ID = "garbage"
 # the vectors are identical): one spent answer flipped between fresh builds. At 400 the shipped corpus's searches
 # are exact.
 SEARCH_EF = 400
+# Hits a sentence search reads beyond those asked for, so that equal distances at the cut are ordered by id.
+TIE_MARGIN = 8
 # A chunk's sentences are read by id, this many positions per chunk (200-token chunks hold about 10 sentences);
 # a chunk that fills them all is read again by filter.
 SENTENCES_BY_ID = 48
@@ -467,12 +469,13 @@ class Store:
         # Ids and distances only: a sentence's id names its chunk, and reading the hits' metadata too took a search
         # of 80 at 450k sentences from 7.2-8.8 to 13.5-27.8 ms p50.
         found = self._sentences.query(
-            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=k + TIE_MARGIN, where=where, include=["distances"]
         )
-        return [
-            (chunk_of_sentence(str(found_id)), 1.0 - float(distance))
-            for found_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
-        ]
+        # The same sentence in two passages (a record's boilerplate) is two hits at one distance: at the cut Chroma
+        # returns either, differently from process to process, and answers near a tie flipped between runs. Ties
+        # are broken by id, among a few more hits than asked for.
+        hits = sorted(zip(found["distances"][0], map(str, found["ids"][0]), strict=True))[:k]
+        return [(chunk_of_sentence(found_id), 1.0 - float(distance)) for distance, found_id in hits]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """The committed chunks with these ids, by id (an interrupted ingest's leftovers are not returned)."""

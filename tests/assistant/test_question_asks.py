@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.asks import ADDED_PER_ASK, joined
@@ -82,3 +84,13 @@ def test_the_first_ask_is_answered_too_when_the_whole_question_is_drawn_to_a_lat
     )
 
     assert {GREEN_DOC, SEED_DOC} <= {c.chunk.doc_id for c in answer.citations}, answer.text
+
+
+def test_a_quote_the_answer_already_gives_is_not_added_again_under_the_records_name() -> None:
+    """Bug: an ask's answer named the record before the same quote ("Rec (Project; Place): A1."), so comparing
+    texts let the whole answer's sentence in twice."""
+    whole = _answer("Q", [("a", "A1.")])
+    part = _answer("ask", [("a", "A1."), ("c", "C1.")])
+    part = replace(part, sentences=(AnswerSentence("Rec (Project; Place): A1.", (1,)), part.sentences[1]))
+
+    assert [s.text for s in joined(whole, [part]).sentences] == ["A1.", "C1."]

@@ -376,3 +376,25 @@ def test_vector_searches_keep_enough_candidates_on_new_and_older_indexes(tmp_pat
     reopened = open_store(config)
     for collection in (reopened._chunks, reopened._sentences):
         assert collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+
+
+def test_sentence_hits_at_one_distance_are_cut_in_id_order(filled, tmp_path: Path, embedder) -> None:
+    """Bug (CI, one spent answer flipping between runs): the same sentence in several passages is several hits at
+    one distance, and at the search's cut Chroma returned any of them. The cut now keeps the smallest ids."""
+    store, _ = filled
+    boilerplate = "The helpdesk answer on clusters also cites this practice."
+    chunk_ids = []
+    for n in range(6):
+        path = tmp_path / f"record-{n}.md"
+        path.write_text(
+            f"# Record {n}\n\nRecord {n} funds pilot lines in region {n}. {boilerplate}\n", encoding="utf-8"
+        )
+        parts = prepare(path, f"good_practices/record-{n}", embedder, chunk_tokens=400)
+        store.write_document(*parts)
+        chunk_ids += [s.chunk_id for s in parts[3] if s.text == boilerplate]
+    assert len(chunk_ids) == 6
+
+    hits = store.sentence_search(embedder.embed_query(boilerplate), 3)
+
+    assert [chunk for chunk, _ in hits] == sorted(chunk_ids)[:3]
+    assert len({round(score, 6) for _, score in hits}) == 1
