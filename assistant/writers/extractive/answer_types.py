@@ -178,8 +178,7 @@ def place_forms(word: str) -> set[str]:
 
 
 _PATTERNS = {
-    # Interreg projects go by acronyms (TITTAN, S34GROWTH); a good-practice record names its project in a field.
-    "project": re.compile(r"\b[A-Z][A-Z0-9.]{3,}\b|\bProject: [^;\n]+"),
+    "project": re.compile(r"\b[A-Z][A-Z0-9.]{3,}\b"),  # Interreg projects go by acronyms: TITTAN, S34GROWTH
     "money": re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?)\b", re.I),
     "percent": re.compile(r"%|\bper ?cent\b|\bpercentage\b", re.I),
     "number": HAS_NUMBER,

@@ -275,12 +275,16 @@ def starts_with_pronoun(sentence: str) -> bool:
 
 def record_label(chunk: Chunk) -> str:
     """A good-practice record named by its fields: "Santara Valley (CLUSTERFY; Lithuania)"."""
-    metadata = chunk.metadata or {}
-    fields = [_field(metadata.get("project"))]
-    place = [p for p in (_field(metadata.get("region")), _field(metadata.get("country"))) if p]
+    fields = [record_field(chunk, "project")]
+    place = [p for p in (record_field(chunk, "region"), record_field(chunk, "country")) if p]
     fields.append(", ".join(dict.fromkeys(place)))
     fields = [f for f in fields if f and f.lower() not in chunk.title.lower()]
     return f"{chunk.title} ({'; '.join(fields)})" if fields else chunk.title
+
+
+def record_field(chunk: Chunk, name: str) -> str:
+    """A good-practice record's field value ("" when absent or not stated)."""
+    return _field((chunk.metadata or {}).get(name))
 
 
 def _field(value: object) -> str:

@@ -34,6 +34,7 @@ from assistant.writers.extractive.structure import (
     defines,
     definition_subjects,
     listed_topic,
+    record_field,
     record_label,
     record_request,
     record_terms,
@@ -428,7 +429,10 @@ class ExtractiveWriter(Writer):
             index
             for scope in ("sentence", "nearby")
             for index, c in enumerate(strong)
-            if has_answer_type(_typed_text(c, candidates, answer_type, scope), answer_type, question)
+            if (
+                has_answer_type(_typed_text(c, candidates, answer_type, scope), answer_type, question)
+                or (scope == "nearby" and _field_gives(c, answer_type, question))
+            )
             and (not nouns or has_count_of(c.sentence.text, nouns, question))
         ]
         typed = [strong[index] for index in dict.fromkeys(found)]
@@ -655,6 +659,13 @@ def _neighbourhood(candidate: _Candidate, candidates: Sequence[_Candidate], *, l
     ]
     text = " ".join([_context(chunk), *before[-1:], candidate.sentence.text])
     return _plain(text) if lower else text
+
+
+def _field_gives(candidate: _Candidate, answer_type: str | None, question: str) -> bool:
+    """Whether the sentence's record holds the fact in a field the question does not name: its Project field
+    answers "which project", whatever the name's shape ("S3Seed" is no acronym)."""
+    project = record_field(candidate.passage.chunk, "project") if answer_type == "project" else ""
+    return bool(project) and not _named_in(project, _plain(question))
 
 
 def _typed_text(candidate: _Candidate, candidates: Sequence[_Candidate], answer_type: str | None, scope: str) -> str:
