@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from assistant.citations import SourceList
+from assistant.citations import SourceList, quoted
 from assistant.records import Answer, AnswerSentence
-from assistant.writers import AbstentionReason
 
-# The writer's verdicts that the documents lack what an ask is for (not merely that its wording is far).
-LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
 # What an ask adds to the whole question's answer: its best new sentences, not a second answer (the whole
 # question's answer already says what the asks share).
 ADDED_PER_ASK = 2
@@ -28,7 +25,7 @@ def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK)
     sentences = list(sources.renumber(whole))
     for part in parts:
         if not part.abstained:
-            said = {(c.chunk.chunk_id, c.quote) for c in sources.citations}
+            said = set(map(quoted, sources.citations))
             sentences += sources.renumber(_best_new(part, said, per_ask))
     if len(sentences) == len(whole.sentences):
         return whole
@@ -42,11 +39,11 @@ def joined(whole: Answer, parts: Sequence[Answer], per_ask: int = ADDED_PER_ASK)
     )
 
 
-def _best_new(answer: Answer, said: Collection[tuple[str, str]], limit: int) -> Answer:
+def _best_new(answer: Answer, said: set[tuple[str, str]], limit: int) -> Answer:
     """``answer`` cut to its ``limit`` best-supported sentences that quote something not in ``said`` (passage and
     quote pairs), in its order, and their sources. Quotes, not texts, are compared: a record's first sentence in an
     answer carries its name ("Santara Valley (CLUSTERFY; Lithuania): …"), so one quote can read two ways."""
-    new = [s for s in answer.sentences if _quotes(answer, s) - set(said)]
+    new = [s for s in answer.sentences if _quotes(answer, s) - said]
     best = sorted(new, key=lambda s: -max((c.support for n in s.citations if (c := answer.citation(n))), default=0))
     kept = [s for s in new if s in best[:limit]]
     used = {n for s in kept for n in s.citations}
@@ -54,7 +51,7 @@ def _best_new(answer: Answer, said: Collection[tuple[str, str]], limit: int) -> 
 
 
 def _quotes(answer: Answer, sentence: AnswerSentence) -> set[tuple[str, str]]:
-    return {(c.chunk.chunk_id, c.quote) for n in sentence.citations if (c := answer.citation(n))}
+    return {quoted(c) for n in sentence.citations if (c := answer.citation(n))}
 
 
 def distinct(sentences: Iterable[AnswerSentence]) -> list[AnswerSentence]:

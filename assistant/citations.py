@@ -165,6 +165,11 @@ def number_citations(claims: Sequence[Claim]) -> tuple[tuple[tuple[str, tuple[in
     return tuple(sentences), tuple(citations)
 
 
+def quoted(citation: Citation) -> tuple[str, str]:
+    """What a citation quotes: its passage and quote (one source, however the citing sentence reads)."""
+    return citation.chunk.chunk_id, citation.quote
+
+
 class SourceList:
     """One numbering over several answers (a draft's sections, a question's asks): the same passage and quote keep
     one number."""
@@ -174,7 +179,7 @@ class SourceList:
         self._numbers: dict[tuple[str, str], int] = {}
 
     def add(self, citation: Citation) -> int:
-        key = (citation.chunk.chunk_id, citation.quote)
+        key = quoted(citation)
         if key not in self._numbers:
             self._numbers[key] = len(self.citations) + 1
             self.citations.append(replace(citation, n=self._numbers[key]))

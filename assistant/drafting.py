@@ -12,18 +12,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.asks import LACKING, distinct
+from assistant.asks import distinct
 from assistant.citations import SourceList
 from assistant.conversation import Turn
 from assistant.export import DOC_TYPE_LABELS, source_line
 from assistant.markup import escape_markdown, joined_markdown, marked_markdown
 from assistant.records import Answer, AnswerSentence, Citation, Filters, Passage
 from assistant.text import request_asks
-from assistant.writers import Claim, Length
+from assistant.writers import AbstentionReason, Claim, Length
 from ingest.records import Chunk
 
 NOT_COVERED = "The documents don't cover this."
 FURTHER_RESOURCES = "Further resources"
+# The writer's verdicts that the documents lack what a request asks for (not merely that its wording is far).
+_LACKING = frozenset({AbstentionReason.MISSING_NAME, AbstentionReason.MISSING_FACT, AbstentionReason.LATER_EVENTS})
 MAX_RESOURCES = 4
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Policy insights", ("brief", "helpdesk")),
@@ -184,7 +186,7 @@ def _asks_answered(
     for ask in asks:
         history = [Turn.of(answers[-1])] if answers else []
         answers.append(assistant.ask(ask, filters=filters, context_names=context, history=history))
-    if whole.abstained and any(a.abstention_kind in LACKING for a in answers):
+    if whole.abstained and any(a.abstention_kind in _LACKING for a in answers):
         return []  # the whole request found too little, and one of its asks is for what the documents lack
     return answers
 

@@ -185,11 +185,12 @@ def question_topic(question: str) -> str:
 # Where a request joins a further ask to the one before: ", and whether …", "; how …", " and what …". The words are
 # English's interrogatives and complementisers (function words), so this splits coordination, not topics.
 ASK_WORDS = r"(?:whether|how|what|which|who|whom|whose|where|when|why|if)\b"
-_FURTHER_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;|,)\s+(?={ASK_WORDS})", re.IGNORECASE)
+_COORDINATION = r",?\s+(?:and|or)|;"
+_FURTHER_ASK = re.compile(rf"(?:{_COORDINATION}|,)\s+(?={ASK_WORDS})", re.IGNORECASE)
 _ASKS = re.compile(rf"\b{ASK_WORDS}|\?\s*['’”]?\s*$", re.IGNORECASE)
 # In a question (not a request), a bare comma before "which"/"who" mostly opens a relative clause ("the peer
-# review, which was held online"): only "and"/"or"/";" coordinate a further ask.
-_COORDINATED_ASK = re.compile(rf"(?:,?\s+(?:and|or)|;)\s+(?={ASK_WORDS})", re.IGNORECASE)
+# review, which was held online"): only the coordination splits it.
+_COORDINATED_ASK = re.compile(rf"(?:{_COORDINATION})\s+(?={ASK_WORDS})", re.IGNORECASE)
 
 
 _ASK_WORD = re.compile(rf"\b{ASK_WORDS}", re.IGNORECASE)
