@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.records import Answer
 from assistant.text import content_terms, proper_terms, words
 from ingest.records import Chunk
@@ -145,9 +147,28 @@ def follow_up_query(question: str, history: Sequence[Turn], *, continues: bool =
         return Query(named, named, (item.doc_id,))
     if not (is_follow_up(question) or (continues and not proper_terms(question))):
         return Query(question, question)
+    return resumed_query(question, last)
+
+
+def resumed_query(question: str, last: Turn) -> Query:
+    """``question`` asked about what ``last`` was about: retrieval gets the previous question and the names of the
+    previous answer, the writer only the names, and the documents and passages that answer cited come first."""
     names = " ".join(dict.fromkeys(proper_terms(f" {last.question} {last.answer}")))
     retrieval, writer = f"{question} {last.question} {names}".strip(), f"{question} {names}".strip()
     return Query(retrieval, writer, last.cited, last.passages)
+
+
+def leans_on(own_vector: np.ndarray, found: np.ndarray, quoted: np.ndarray, floor: float) -> bool:
+    """Whether a question that names nothing to point back with ("Which author is that reasoning credited to?",
+    "Where are the facilities the firms get to use?") is about the previous answer: a sentence of the passages
+    that answer quoted (``quoted``, sentence vectors) is at least as close to the question's own words as every
+    sentence of the passages found for the question alone (``found``), or none of those is as close as ``floor``
+    (the evidence an answer needs: alone, the question would find nothing). No wording is looked for: a pronoun
+    list cannot know every way a question continues the one before."""
+    if not quoted.size:
+        return False
+    closest = float((found @ own_vector).max()) if found.size else -1.0
+    return closest < floor or float((quoted @ own_vector).max()) >= closest
 
 
 def enumerated(sentence: str) -> list[str]:

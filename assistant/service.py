@@ -6,6 +6,7 @@ itself is the writer's (``assistant.writers``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -13,9 +14,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 
+import numpy as np
+
 from assistant.asks import joined
 from assistant.citations import Rejection, number_citations, verify_claims
-from assistant.conversation import Turn, follow_up_query
+from assistant.conversation import Query, Turn, follow_up_query, leans_on, resumed_query
 from assistant.crosslingual import (
     CANDIDATES_PER_ANSWER,
     Multilingual,
@@ -258,15 +261,20 @@ class Assistant:
             multilingual = self._multilingual(question, chosen, catalogue)
             wanted = k or self.config.top_k
             named = named_records(question, self.retriever.documents.values())
-            passages = self.retriever.retrieve(
-                query.retrieval,
-                query_vector,
+            retrieve = functools.partial(
+                self._retrieve,
                 k=wanted * CANDIDATES_PER_ANSWER if multilingual else wanted,
                 filters=catalogue or filters,
                 mode=mode,
-                prefer=query.documents or named,
-                prefer_passages=self._with_successors(query.passages, query.documents),
+                named=named,
             )
+            passages = retrieve(query, query_vector)
+            if history and not continues and query.retrieval == question and not multilingual:
+                resumed = resumed_query(question, history[-1])
+                if self._leans_on(query_vector, passages, resumed):
+                    query = resumed
+                    query_vector = self.embedder.embed_query(query.retrieval)
+                    passages = retrieve(query, query_vector)
             if multilingual:
                 # Only the asking sentences: in e5's space the asker's introduction ("Bonjour, je travaille pour
                 # l'agence … en Occitanie.") draws the question to whatever shares its language (the French record).
@@ -306,6 +314,35 @@ class Assistant:
                 # sentences are the better answer than none.
                 run.restart(notice=UNVERIFIED_NOTICE)
                 yield from run.follow(self.extractive, request)
+
+    def _retrieve(
+        self,
+        query: Query,
+        query_vector: np.ndarray,
+        *,
+        k: int,
+        filters: Filters | None,
+        mode: str,
+        named: Sequence[str],
+    ) -> list[Passage]:
+        """The passages for ``query``: a follow-up's documents (or the records the question names) first."""
+        return self.retriever.retrieve(
+            query.retrieval,
+            query_vector,
+            k=k,
+            filters=filters,
+            mode=mode,
+            prefer=query.documents or named,
+            prefer_passages=self._with_successors(query.passages, query.documents),
+        )
+
+    def _leans_on(self, own_vector: np.ndarray, found: Sequence[Passage], resumed: Query) -> bool:
+        """Whether a question the conversation rules did not take for a follow-up is about the passages the
+        previous answer quoted (conversation.leans_on), compared on the sentences the writer would read."""
+        top = [p.chunk.chunk_id for p in found[: self.extractive.settings.passages]]
+        _, found_vectors = self.store.sentences_of(top)
+        _, quoted_vectors = self.store.sentences_of(list(resumed.passages))
+        return leans_on(own_vector, found_vectors, quoted_vectors, self.extractive.settings.min_similarity)
 
     def _with_successors(self, chunk_ids: Sequence[str], doc_ids: Sequence[str]) -> set[str]:
         """``chunk_ids`` and the section each runs into (the passages after it that share the next passage's

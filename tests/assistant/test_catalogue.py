@@ -6,7 +6,7 @@ import pytest
 
 from assistant.records import Filters
 from assistant.writers.catalogue import catalogue_filters, named_records
-from tests.assistant.conftest import BALTIC_DOC, GREEN_DOC, SEED_DOC
+from tests.assistant.conftest import ALPINE_DOC, BALTIC_DOC, GREEN_DOC, SEED_DOC
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,24 @@ def test_a_request_for_good_practices_names_the_records_of_its_place_or_project(
     assert named_records("Is there a good practice from Spain?", documents) == (GREEN_DOC,)
     assert named_records("Do you have a good practice of the GreenBridge project?", documents) == (GREEN_DOC,)
     assert named_records("What does Spain do for clusters?", documents) == ()  # asks for no good practice
+
+
+def test_a_request_for_good_practices_is_answered_by_a_record_and_a_plural_acronym_is_a_record_word(
+    shared_assistant,
+) -> None:
+    """Sealed set 34 (vv017's first turn): "Is there a good practice where a region pays for its SMEs …?" abstained
+    because "SMEs" was looked for among the records' words as "sme"; once answered, it led with a brief's sentence
+    on the topic rather than with the record that is the good practice."""
+    answer = shared_assistant.ask("Is there a good practice that helps SMEs work with a cluster partner?")
+
+    assert not answer.abstained, answer.abstention_reason
+    assert answer.citations[0].chunk.doc_type == "good_practice", answer.text
+    assert answer.text.startswith("Alpine Cluster Voucher"), answer.text
+
+
+def test_a_request_for_good_practices_leads_with_a_record_not_a_brief_on_the_topic(shared_assistant) -> None:
+    """The brief's voucher sentence is closer to the words of the question; the record is what it asks for."""
+    answer = shared_assistant.ask("Is there a good practice on financing clusters with vouchers for small firms?")
+
+    assert answer.text.startswith("Alpine Cluster Voucher"), answer.text
+    assert answer.citations[0].chunk.doc_id == ALPINE_DOC

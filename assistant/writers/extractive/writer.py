@@ -154,7 +154,8 @@ class ExtractiveWriter(Writer):
             return Draft.declined(AbstentionReason.NO_EVIDENCE, "no passage matched the question")
         sentences = [c for c in candidates if not c.is_item]
         named = [c for c in sentences if c.passage.chunk.doc_id in named_records]
-        best = max(named or sentences, key=lambda c: c.score)
+        records = [c for c in _of_records(question, sentences) if c.support >= self.settings.min_similarity]
+        best = max(named or records or sentences, key=lambda c: c.score)
         cells = self._table_cells(question, top)
         if cells:
             return Draft(cells, None, best.support)
@@ -531,6 +532,14 @@ class ExtractiveWriter(Writer):
 def _asks_for_several(question: str) -> bool:
     """A list question, or a request for good practices (named, then what each did): the longer budget."""
     return is_list_question(question) or bool(record_request(asked_sentences(question)))
+
+
+def _of_records(question: str, sentences: Sequence[_Candidate]) -> list[_Candidate]:
+    """The sentences of good-practice records when ``question`` asks for good practices ("Is there a good practice
+    where a region pays …?"): a record answers it, a brief that mentions the topic does not."""
+    if not record_request(asked_sentences(question)):
+        return []
+    return [c for c in sentences if c.passage.chunk.doc_type == GOOD_PRACTICE]
 
 
 def _claims(chosen: Sequence[_Candidate]) -> tuple[Claim, ...]:
