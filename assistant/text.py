@@ -84,10 +84,12 @@ _OWN = re.compile(
 )
 
 
-def asked_names(question: str) -> list[str]:
+def asked_names(question: str, message: str | None = None) -> list[str]:
     """The question's names minus those the asker gives their own things ("our ICT cluster", "my Horizon team"):
-    the documents need not mention the asker's own cluster to answer about cross-cluster work."""
-    return [name for start, name in _proper_tokens(question) if not _OWN.search(question[:start])]
+    the documents need not mention the asker's own cluster to answer about cross-cluster work. ``message`` (the
+    whole message ``question`` was taken from) decides its language: one asking sentence has too few function
+    words to tell German ("Wozu wurde Santara Valley in Litauen geschaffen?") from English."""
+    return [name for start, name in _proper_tokens(question, message) if not _OWN.search(question[:start])]
 
 
 def _is_acronym(word: str) -> bool:
@@ -122,11 +124,11 @@ def _code_head(word: str) -> str:
     return "-".join(parts[: codes[-1] + 1])
 
 
-def _proper_tokens(question: str) -> list[tuple[int, str]]:
+def _proper_tokens(question: str, message: str | None = None) -> list[tuple[int, str]]:
     """(offset, lower-cased name) of each capitalised word or acronym inside ``question``; in a German question
-    only acronyms and codes ("KMU", "S3"), since its nouns are capitalised too."""
+    (or one from a German ``message``) only acronyms and codes ("KMU", "S3"), since its nouns are capitalised too."""
     starts = {start for start, _ in sentence_spans(question)}
-    german = capitalises_nouns(question)
+    german = capitalises_nouns(message or question)
     found = []
     for index, match in enumerate(_WORD.finditer(question)):
         bare = re.sub(r"[’']s$", "", match.group()).strip("’'-")

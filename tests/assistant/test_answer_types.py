@@ -379,3 +379,23 @@ def test_a_compound_built_on_a_code_names_the_code(question: str, names: list[st
     """Bug (spent set 23, f037): a German question abstained because no document mentions
     "covid-19-pandemie"; the brief names COVID-19."""
     assert asked_names(question) == names
+
+
+def test_the_whole_message_decides_whether_capitals_mark_names() -> None:
+    """Sealed set 34 (vv029): the asking sentence alone has too few German function words, so "Litauen" and
+    "Forschung" were names the English documents had to hold; the German introduction before it says otherwise."""
+    message = (
+        "Guten Tag, wir planen im Freistaat Thüringen einen Campus von Hochschulen und Unternehmen. "
+        "Wozu wurde Santara Valley in Litauen geschaffen – ging es um öffentliche oder um private Forschung?"
+    )
+    asking = asked_sentences(message)
+
+    assert "forschung" in asked_names(asking)
+    assert asked_names(asking, message) == []
+    assert asked_names(
+        "Why was Santara Valley set up in Lithuania?", "Why was Santara Valley set up in Lithuania?"
+    ) == [
+        "santara",
+        "valley",
+        "lithuania",
+    ]

@@ -384,7 +384,7 @@ class ExtractiveWriter(Writer):
         # Names in the sentences around the asking one say who asks ("Bonjour, je travaille … en Occitanie.").
         # A year the question is about is named like a place: "the 2022 energy price crisis" needs a passage of 2022.
         asking = asked_sentences(question)
-        asked = asked_names(asking) + asked_years(asking)
+        asked = asked_names(asking, given) + asked_years(asking)
         missing = [t for t in asked if t not in context and not _named_in(t, passage_text)]
         if missing:
             detail = f"the documents found do not mention {', '.join(missing)}"
