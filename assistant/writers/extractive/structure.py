@@ -39,7 +39,17 @@ _COPULA = re.compile(
     r"^\s*(?:is|are)\s+(?:defined|understood)\s+as\b|^\s*(?:refers?\s+to|means?)\b"
     r"|^\s*(?:is|are)\s+(?!\w+ed\b|\w+ing\b|not\b|also\b|often\b|only\b)\w"
 )
+# Inside a sentence, a subject is defined by the clause that follows it: "… agglomeration economies, a form of
+# external economies, which can be defined as …", "… follow a systemic approach that combines …", "… knowledge
+# spillovers, which allow workers to learn …" (an appositive before the clause is allowed).
+_DEFINING_CLAUSE = re.compile(
+    r"^\s*(?:,\s*[^,.;:]{1,60},)?\s*,?\s*(?:which|that)\s+(?!is\b|are\b)\w|^\s*(?:is|are)\s+(?:defined|understood)\s+as\b"
+    r"|^\s*(?:refers?\s+to|means?)\b"
+)
 MAX_SUBJECT_TERMS = 3  # "innovation vouchers", "cluster organisation": what a defining sentence opens with
+# A term the asker puts in quote marks ("keep talking about 'knowledge spillovers'") is the term asked about, in
+# whichever sentence of the message it stands: quote marks are how a message marks a term, whatever its wording.
+_QUOTED = re.compile(r"(?<![\w’'])['‘“\"„«]([^'’”\"“«»\n]{2,60}?)['’”\"“»](?!\w)")
 _PRONOUN_START = re.compile(r"^\s*(?:It|They|This|These|Its|Their)\b")
 
 
@@ -252,21 +262,33 @@ def definition_subjects(question: str) -> list[list[str]]:
     (:func:`definition_subject`), then each run of all its words but one ("What exactly are innovation vouchers?"
     is about "innovation vouchers"; a word the question adds does not stop its definition being found). A run is
     two words at least, so "What is a cluster organisation?" is not answered by what "clusters" are."""
-    terms = definition_subject(question)
+    quoted = quoted_terms(question)  # the term the asker marks comes first: "… 'agglomeration economies'. How does
+    terms = definition_subject(question)  # it define that term?" is not about "define" and "term"
     if not terms:
-        return []
-    return [terms, terms[:-1], terms[1:]] if len(terms) > 2 else [terms]
+        return quoted
+    return [*quoted, terms, terms[:-1], terms[1:]] if len(terms) > 2 else [*quoted, terms]
+
+
+def quoted_terms(question: str) -> list[list[str]]:
+    """The stemmed topic words of each term ``question`` puts in quote marks, short enough to be defined."""
+    quoted = (list(dict.fromkeys(content_terms(m.group(1)))) for m in _QUOTED.finditer(question))
+    return [terms for terms in quoted if 0 < len(terms) <= MAX_SUBJECT_TERMS]
 
 
 def defines(sentence: str, subject: Sequence[str]) -> bool:
     """Whether ``sentence`` opens with ``subject`` (after an article and any formatting) followed by a copula that
-    defines it: "**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"."""
+    defines it ("**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"), or names it
+    further on followed by a clause that defines it ("… knowledge spillovers, which allow workers to …")."""
     tokens = list(re.finditer(r"[\w’'-]+", sentence))
+    stemmed = stems([t.group().lower() for t in tokens])
     start = 1 if tokens and tokens[0].group().lower() in ("a", "an", "the") else 0
-    head = tokens[start : start + len(subject)]
-    if len(head) < len(subject) or stems([t.group().lower() for t in head]) != list(subject):
-        return False
-    return bool(_COPULA.match(sentence[head[-1].end() :].replace("*", "")))
+    for index in range(start, len(tokens) - len(subject) + 1):
+        if stemmed[index : index + len(subject)] != list(subject):
+            continue
+        rest = sentence[tokens[index + len(subject) - 1].end() :].replace("*", "")
+        if (index == start and _COPULA.match(rest)) or _DEFINING_CLAUSE.match(rest):
+            return True
+    return False
 
 
 def starts_with_pronoun(sentence: str) -> bool:

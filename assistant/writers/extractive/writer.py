@@ -172,7 +172,7 @@ class ExtractiveWriter(Writer):
         )
         if listed:
             return Draft(listed, None, best.support)
-        defining = self._definition(asked_sentences(question), passages, candidates, best)
+        defining = self._definition(question, passages, candidates, best)
         if defining is not None:
             key = defining  # "What is X?" leads with the sentence that defines X
             candidates = candidates if defining in candidates else [*candidates, defining]
