@@ -91,20 +91,20 @@ def test_a_definition_is_looked_for_under_the_whole_subject_first_then_all_its_w
     assert definition_subjects("What is a cluster organisation?") == [["cluster", "organis"]]  # never one word of two
 
 
-def test_a_quoted_term_is_looked_for_first_and_quotes_are_not_apostrophes() -> None:
-    question = "The brief leans on ‘agglomeration economies’. How does it define that term?"
-    assert definition_subjects(question)[0] == ["agglomer", "economi"]
+def test_quoted_terms_are_the_marked_ones_and_quotes_are_not_apostrophes() -> None:
+    assert quoted_terms("The brief leans on ‘agglomeration economies’. How does it define that term?") == [
+        ["agglomer", "economi"]
+    ]
     assert quoted_terms("The Commission's paper and the region's plan: what do they share?") == []
     assert quoted_terms('What is meant by the "strategic" level?') == [["strateg"]]
 
 
-def test_a_subject_is_defined_by_its_opening_copula_or_by_the_clause_after_it() -> None:
+def test_a_subject_is_defined_by_its_opening_copula_or_a_marked_one_by_the_clause_after_it() -> None:
     assert defines("A cluster is defined as a geographic concentration …", ["cluster"])
-    assert defines(
-        "… and from knowledge spillovers, which allow workers to learn from each other.", ["knowledg", "spillov"]
-    )
-    assert defines(
-        "… agglomeration economies, a form of external economies, which can be defined as …", ["agglomer", "economi"]
-    )
-    assert not defines("Clusters support knowledge spillovers and new business models.", ["knowledg", "spillov"])
-    assert not defines("The tools are many, and knowledge spillovers are one.", ["knowledg", "spillov"])
+    spillovers = "… and from knowledge spillovers, which allow workers to learn from each other."
+    assert defines(spillovers, ["knowledg", "spillov"], marked=True)
+    assert not defines(spillovers, ["knowledg", "spillov"])  # the asked sentence's own words: only at the start
+    appositive = "… agglomeration economies, a form of external economies, which can be defined as …"
+    assert defines(appositive, ["agglomer", "economi"], marked=True)
+    assert not defines("Clusters support knowledge spillovers and new models.", ["knowledg", "spillov"], marked=True)
+    assert not defines("We have collected several good practices that can inspire you.", ["good", "practic"])

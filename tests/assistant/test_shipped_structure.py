@@ -94,6 +94,15 @@ def test_a_term_the_asker_quotes_is_defined_by_the_clause_that_follows_it(
     assert defining in shipped.ask(question).sentences[0].text
 
 
+def test_the_tail_of_a_sentence_cut_by_a_page_break_is_not_quoted(shipped: Assistant) -> None:
+    """Spent y006: "cluster activities to achieve strategic cluster objectives." (page 6 opens with the end of a
+    sentence of page 5) led the answer on strategic governance."""
+    answer = shipped.ask("As opposed to the day-to-day side, what falls under 'strategic governance' of a cluster?")
+
+    assert all(not s.text[:2].islower() for s in answer.sentences), answer.text
+    assert "appointing cluster managers" in answer.text
+
+
 def test_which_regions_run_voucher_schemes_lists_the_records(shipped: Assistant) -> None:
     """Bug: "Which regions in these documents run innovation voucher schemes?" was said not to be covered."""
     answer = shipped.ask("Which regions in these documents run innovation voucher schemes?")

@@ -262,11 +262,10 @@ def definition_subjects(question: str) -> list[list[str]]:
     (:func:`definition_subject`), then each run of all its words but one ("What exactly are innovation vouchers?"
     is about "innovation vouchers"; a word the question adds does not stop its definition being found). A run is
     two words at least, so "What is a cluster organisation?" is not answered by what "clusters" are."""
-    quoted = quoted_terms(question)  # the term the asker marks comes first: "… 'agglomeration economies'. How does
-    terms = definition_subject(question)  # it define that term?" is not about "define" and "term"
+    terms = definition_subject(question)
     if not terms:
-        return quoted
-    return [*quoted, terms, terms[:-1], terms[1:]] if len(terms) > 2 else [*quoted, terms]
+        return []
+    return [terms, terms[:-1], terms[1:]] if len(terms) > 2 else [terms]
 
 
 def quoted_terms(question: str) -> list[list[str]]:
@@ -275,18 +274,20 @@ def quoted_terms(question: str) -> list[list[str]]:
     return [terms for terms in quoted if 0 < len(terms) <= MAX_SUBJECT_TERMS]
 
 
-def defines(sentence: str, subject: Sequence[str]) -> bool:
+def defines(sentence: str, subject: Sequence[str], *, marked: bool = False) -> bool:
     """Whether ``sentence`` opens with ``subject`` (after an article and any formatting) followed by a copula that
-    defines it ("**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"), or names it
-    further on followed by a clause that defines it ("… knowledge spillovers, which allow workers to …")."""
+    defines it ("**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"), or, for a term
+    the asker ``marked`` with quote marks, names it anywhere followed by a clause that defines it ("… knowledge
+    spillovers, which allow workers to …"). An unmarked subject is the asked sentence's words, which a clause
+    after them often does not define ("… several good practices that can inspire you")."""
     tokens = list(re.finditer(r"[\w’'-]+", sentence))
     stemmed = stems([t.group().lower() for t in tokens])
     start = 1 if tokens and tokens[0].group().lower() in ("a", "an", "the") else 0
-    for index in range(start, len(tokens) - len(subject) + 1):
+    for index in range(start, len(tokens) - len(subject) + 1 if marked else start + 1):
         if stemmed[index : index + len(subject)] != list(subject):
             continue
         rest = sentence[tokens[index + len(subject) - 1].end() :].replace("*", "")
-        if (index == start and _COPULA.match(rest)) or _DEFINING_CLAUSE.match(rest):
+        if (index == start and _COPULA.match(rest)) or (marked and _DEFINING_CLAUSE.match(rest)):
             return True
     return False
 

@@ -34,6 +34,7 @@ from assistant.writers.extractive.structure import (
     defines,
     definition_subjects,
     listed_topic,
+    quoted_terms,
     record_field,
     record_label,
     record_request,
@@ -234,16 +235,26 @@ class ExtractiveWriter(Writer):
     ) -> _Candidate | None:
         """The best sentence that defines what a "what is X" question asks about: among the candidates, else in
         the other passages of the retrieved documents that mention X (scored as the best candidate)."""
-        for subject in definition_subjects(question):
-            found = self._defining(subject, passages, candidates, best)
+        # A term the asker quotes comes first: "… 'agglomeration economies'. How does it define that term?" is
+        # not about "define" and "term".
+        subjects = [(terms, True) for terms in quoted_terms(question)]
+        subjects += [(terms, False) for terms in definition_subjects(question)]
+        for subject, marked in subjects:
+            found = self._defining(subject, passages, candidates, best, marked=marked)
             if found is not None:
                 return found
         return None
 
     def _defining(
-        self, subject: list[str], passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
+        self,
+        subject: list[str],
+        passages: Sequence[Passage],
+        candidates: list[_Candidate],
+        best: _Candidate,
+        *,
+        marked: bool,
     ) -> _Candidate | None:
-        defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject)]
+        defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject, marked=marked)]
         if defining:
             return max(defining, key=lambda c: c.score)
         if self.structure is None:
@@ -256,7 +267,7 @@ class ExtractiveWriter(Writer):
         by_id = {c.chunk_id: c for c in chunks}
         for index, sentence in enumerate(sentences):
             chunk = by_id[sentence.chunk_id]
-            if defines(sentence.text, subject) and is_quotable(sentence.text, chunk):
+            if defines(sentence.text, subject, marked=marked) and is_quotable(sentence.text, chunk):
                 passage = Passage(chunk=chunk, rank=len(passages) + 1, score=0.0)
                 assert vectors is not None
                 return _Candidate(sentence, passage, best.score, best.similarity, best.support, vectors[index], False)
@@ -718,11 +729,13 @@ def _is_heading(text: str, chunk: Chunk) -> bool:
 def _is_prose(text: str) -> bool:
     """Skip headings and fragments: a sentence has a few words and ends like one.
 
-    A chunk boundary can cut a sentence ("… coordinates the implementation of the"); quoting it would read as
-    a broken answer, and the whole sentence is in the neighbouring chunk.
+    A chunk boundary can cut a sentence ("… coordinates the implementation of the"), and so can a page break
+    (its tail opens the next page in lower case: "cluster activities to achieve …"); quoting either would read as
+    a broken answer, and the whole sentence is in the neighbouring chunk. A name may open in lower case
+    ("iWATERMAP"), a word may not.
     """
     text = text.strip()
-    return len(words(text)) >= 4 and text[-1:] in '.!?:;)"”’'
+    return len(words(text)) >= 4 and text[-1:] in '.!?:;)"”’' and not re.match(r"[a-z]{2}", text)
 
 
 def _is_lead_in(text: str) -> bool:
