@@ -196,6 +196,16 @@ _COORDINATED_ASK = re.compile(rf"(?:{_COORDINATION})\s+(?={ASK_WORDS})", re.IGNO
 
 
 _ASK_WORD = re.compile(rf"\b{ASK_WORDS}", re.IGNORECASE)
+# A relative clause between commas says more about a name; its "who" or "which" asks nothing ("Rui Matos, who
+# manages a cluster in the Alentejo, asks how …": who asks, and from where, comes before "how").
+_RELATIVE_CLAUSE = re.compile(r",\s+(?:who|whom|whose|which)\b[^,?]*(?=,)", re.IGNORECASE)
+
+
+def blank_relative_clauses(text: str) -> str:
+    """``text`` with each relative clause between commas blanked out (same length, so offsets still hold)."""
+    return _RELATIVE_CLAUSE.sub(lambda m: " " * len(m.group()), text)
+
+
 _INTRODUCED = re.compile(r":\s")
 
 
@@ -206,7 +216,7 @@ def names_of_who_asks(request: str) -> list[str]:
     the platform is asked about, and the documents must name it)."""
     spans = []
     for start, end in sentence_spans(request):
-        sentence = request[start:end]
+        sentence = blank_relative_clauses(request[start:end])
         # The ask starts at its first interrogative, or after a colon that introduces it ("Our Land's ministry
         # wants evidence: do clusters make firms more productive?").
         ask = min((m.start() for m in (_ASK_WORD.search(sentence), _INTRODUCED.search(sentence)) if m), default=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.text import names_of_who_asks, question_topic, request_asks
+from assistant.writers.extractive.answer_types import expected_answer_type, typed_part
 from assistant.writers.extractive.structure import defines, definition_subjects, quoted_terms, record_request
 
 
@@ -108,3 +109,16 @@ def test_a_subject_is_defined_by_its_opening_copula_or_a_marked_one_by_the_claus
     assert defines(appositive, ["agglomer", "economi"], marked=True)
     assert not defines("Clusters support knowledge spillovers and new models.", ["knowledg", "spillov"], marked=True)
     assert not defines("We have collected several good practices that can inspire you.", ["good", "practic"])
+
+
+def test_a_relative_clause_after_a_name_is_who_asks_and_asks_for_no_person() -> None:
+    """Sealed set 34 (vv013): "Rui Matos, who manages an agri-food cluster in the Alentejo, Portugal, asks how …"
+    took "who" for the ask, so the Alentejo and Portugal had to be in the documents and a person was the fact
+    wanted: both sections of the draft were empty."""
+    request = (
+        "Ana Costa, who runs a food cluster in the Algarve, Portugal, asks how regions build big joint R&D "
+        "projects. Please draft a reply."
+    )
+    assert names_of_who_asks(request) == ["costa", "algarve", "portugal"]
+    assert expected_answer_type(typed_part(request)) is None
+    assert expected_answer_type(typed_part("Who wrote the foreword, which opens the brief?")) == "person"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from assistant.text import content_terms, proper_terms, stems, words
+from assistant.text import blank_relative_clauses, content_terms, proper_terms, stems, words
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand million billion"
@@ -254,7 +254,9 @@ def asks_about_later_events(question: str) -> bool:
 
 def typed_part(question: str) -> str:
     """The ask of a two-part question that names the kind of fact wanted, with everything before it ("Santara
-    Valley: how much was invested …" of "…, and what does the MITA contributor say …?"); else the whole question."""
+    Valley: how much was invested …" of "…, and what does the MITA contributor say …?"); else the whole question.
+    A relative clause asks for nothing ("Rui Matos, who manages a cluster, asks how …" wants no person)."""
+    question = blank_relative_clauses(question)
     parts = _NEXT_ASK.split(question)
     if len(parts) < 2:
         return question
