@@ -27,6 +27,10 @@ _ORDINAL_REFERENCE = re.compile(
 )
 # "One of them", "both of them": a quantifier before a pronoun is not what the pronoun stands for.
 _QUANTIFIERS = frozenset({"one", "two", "three", "both", "each", "either", "neither"})
+# "those vouchers", "these projects": a determiner and its noun (not "those that …", "these are …").
+_DEMONSTRATIVE = re.compile(
+    r"(?:those|these)\s+(?!(?:that|which|who|are|were|of|in|on|with)\b)[a-z][\w-]+", re.IGNORECASE
+)
 _EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were) there\b|\bthere (?:is|are|was|were)\b", re.IGNORECASE)
 FOLLOW_UP_MAX_WORDS = 14
 # A list inside a sentence: its items are short noun phrases, separated by commas and a final "and"/"or".
@@ -100,7 +104,13 @@ def is_follow_up(question: str) -> bool:
         return False
     # A longer question points back only when its pronoun comes before any topic word of its own it could stand
     # for: "One of them sounds like … — which is it, and …?" does; "What did the agency learn … when it …?" not.
-    return short or not set(content_terms(antecedent)) - _QUANTIFIERS
+    # A demonstrative before a noun names what it points at ("Can start-ups use those vouchers too, …?"): the
+    # words before it are not what it stands for.
+    return (
+        short
+        or _DEMONSTRATIVE.match(question, pointer.start()) is not None
+        or not (set(content_terms(antecedent)) - _QUANTIFIERS)
+    )
 
 
 def _antecedent_span(question: str, pointer: re.Match[str]) -> str:

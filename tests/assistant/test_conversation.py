@@ -286,3 +286,18 @@ def test_a_follow_up_without_a_pronoun_is_answered_from_the_previous_answers_pas
     assert "university laboratory" in answer.text, answer.text
     assert answer.citations[0].chunk.doc_id == SEED_DOC
     assert "university laboratory" not in alone.text, "on its own the question should not find the fund"
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("Can start-ups apply for those vouchers as well, or only firms that are already established?", True),
+        ("Would our university qualify for those grants, given that it already runs a science park?", True),
+        ("Which strategies did the regions adopt, and which of those are the ones that Spain uses today?", False),
+        ("What did the agency learn from the pilot when it looked at the results of the energy audits?", False),
+    ],
+)
+def test_a_demonstrative_before_a_noun_points_back_in_a_long_question(question: str, follows: bool) -> None:
+    """Sealed set 34 (vv021): "Can start-ups use those vouchers too, …?" has a topic word before "those", which
+    made a long question its own subject; "those vouchers" names what it points back to."""
+    assert is_follow_up(question) is follows
