@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO_ROOT / "evals" / "questions.jsonl"
 # Independent sets written by helpers who never ran the assistant, every evals/questions_holdout*.jsonl: split name
 # ("holdout7") -> file, in order. Each was scored once on first use (README, "Evaluation") and is spent after it; a
-# set still sealed is named in tests/snapshots/spent.py's SEALED (36 and 37 are now). These tests read only the files.
+# set still sealed is named in tests/snapshots/spent.py's SEALED (38 and 39 are now). These tests read only the files.
 HOLDOUTS = {
     path.stem.removeprefix("questions_"): path
     for path in sorted((REPO_ROOT / "evals").glob("questions_holdout*.jsonl"), key=lambda p: (len(p.stem), p.stem))

@@ -21,9 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).with_name("spent_answers.jsonl")
 EVALS = REPO_ROOT / "evals"
 # Question sets nobody may run before they are scored once: never part of the snapshot.
-# Sets 36 and 37 (2026-12-04): written by helpers who never ran the assistant; to be scored once after the next
-# change. (Sets 31, 33, 34 and 35 were scored on 2026-12-04 and are spent.)
-SEALED: tuple[str, ...] = ("questions_holdout36.jsonl", "questions_holdout37.jsonl")
+# Sets 38 and 39 (2026-12-04): written by helpers who never ran the assistant; to be scored once after the next
+# change. (Sets 31 and 33–37 were scored on 2026-12-04 and are spent.)
+SEALED: tuple[str, ...] = ("questions_holdout38.jsonl", "questions_holdout39.jsonl")
 
 
 def spent_questions() -> Iterator[dict[str, Any]]:
