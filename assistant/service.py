@@ -271,9 +271,8 @@ class Assistant:
             passages = retrieve(query, query_vector)
             if history and not continues and query.retrieval == question and not multilingual:
                 resumed = resumed_query(question, history[-1])
-                if self._leans_on(query_vector, passages, resumed):
-                    query = resumed
-                    query_vector = self.embedder.embed_query(query.retrieval)
+                if self._leans_on(query_vector, passages, resumed):  # a follow-up that no pronoun marks
+                    query, query_vector = resumed, self.embedder.embed_query(resumed.retrieval)
                     passages = retrieve(query, query_vector)
             if multilingual:
                 # Only the asking sentences: in e5's space the asker's introduction ("Bonjour, je travaille pour

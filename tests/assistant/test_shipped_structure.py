@@ -103,6 +103,16 @@ def test_the_tail_of_a_sentence_cut_by_a_page_break_is_not_quoted(shipped: Assis
     assert "appointing cluster managers" in answer.text
 
 
+def test_a_pronoun_sentence_under_a_heading_keeps_the_sentence_it_points_back_to(shipped: Assistant) -> None:
+    """Spent ww021: "This policy brief provides five policy recommendations, from more general to more specific
+    …" (the first sentence under its heading, no sentence before it in its passage) was dropped for opening with
+    "This", while "They are illustrated with good practices …", which points back to it, was kept."""
+    answer = shipped.ask("Do the brief's five recommendations follow a particular order, or is it arbitrary?")
+
+    assert not answer.sentences[0].text.startswith("They"), answer.text
+    assert "from more general to more specific" in answer.text, answer.text
+
+
 def test_which_regions_run_voucher_schemes_lists_the_records(shipped: Assistant) -> None:
     """Bug: "Which regions in these documents run innovation voucher schemes?" was said not to be covered."""
     answer = shipped.ask("Which regions in these documents run innovation voucher schemes?")

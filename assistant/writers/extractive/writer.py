@@ -582,9 +582,16 @@ def _resolved(chosen: list[_Candidate], candidates: Sequence[_Candidate]) -> lis
         quoted = {(k.sentence.chunk_id, k.sentence.start) for k in [*chosen, *kept]}
         if before is not None and (before.sentence.chunk_id, before.sentence.start) not in quoted:
             kept += [before, c]
-        elif before is not None or len(chosen) == 1:
+        elif before is not None or len(chosen) == 1 or _opens_section(c):
             kept.append(c)
     return kept
+
+
+def _opens_section(candidate: _Candidate) -> bool:
+    """Whether ``candidate`` is the first sentence under its section's heading: a pronoun there stands for what the
+    heading or the document names ("5. Policy Recommendations — This policy brief provides five …")."""
+    chunk = candidate.passage.chunk
+    return bool(chunk.section) and chunk.text[: candidate.sentence.start].strip() == chunk.section
 
 
 def _preceding(candidate: _Candidate, candidates: Sequence[_Candidate]) -> _Candidate | None:
