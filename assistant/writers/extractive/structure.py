@@ -39,13 +39,6 @@ _COPULA = re.compile(
     r"^\s*(?:is|are)\s+(?:defined|understood)\s+as\b|^\s*(?:refers?\s+to|means?)\b"
     r"|^\s*(?:is|are)\s+(?!\w+ed\b|\w+ing\b|not\b|also\b|often\b|only\b)\w"
 )
-# Inside a sentence, a subject is defined by the clause that follows it: "… agglomeration economies, a form of
-# external economies, which can be defined as …", "… follow a systemic approach that combines …", "… knowledge
-# spillovers, which allow workers to learn …" (an appositive before the clause is allowed).
-_DEFINING_CLAUSE = re.compile(
-    r"^\s*(?:,\s*[^,.;:]{1,60},)?\s*,?\s*(?:which|that)\s+(?!is\b|are\b)\w|^\s*(?:is|are)\s+(?:defined|understood)\s+as\b"
-    r"|^\s*(?:refers?\s+to|means?)\b"
-)
 MAX_SUBJECT_TERMS = 3  # "innovation vouchers", "cluster organisation": what a defining sentence opens with
 # A term the asker puts in quote marks ("keep talking about 'knowledge spillovers'") is the term asked about, in
 # whichever sentence of the message it stands: quote marks are how a message marks a term, whatever its wording.
@@ -274,22 +267,15 @@ def quoted_terms(question: str) -> list[list[str]]:
     return [terms for terms in quoted if 0 < len(terms) <= MAX_SUBJECT_TERMS]
 
 
-def defines(sentence: str, subject: Sequence[str], *, marked: bool = False) -> bool:
+def defines(sentence: str, subject: Sequence[str]) -> bool:
     """Whether ``sentence`` opens with ``subject`` (after an article and any formatting) followed by a copula that
-    defines it ("**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"), or, for a term
-    the asker ``marked`` with quote marks, names it anywhere followed by a clause that defines it ("… knowledge
-    spillovers, which allow workers to …"). An unmarked subject is the asked sentence's words, which a clause
-    after them often does not define ("… several good practices that can inspire you")."""
+    defines it: "**Innovation vouchers** are small lines of credit …", "A cluster is defined as …"."""
     tokens = list(re.finditer(r"[\w’'-]+", sentence))
-    stemmed = stems([t.group().lower() for t in tokens])
     start = 1 if tokens and tokens[0].group().lower() in ("a", "an", "the") else 0
-    for index in range(start, len(tokens) - len(subject) + 1 if marked else start + 1):
-        if stemmed[index : index + len(subject)] != list(subject):
-            continue
-        rest = sentence[tokens[index + len(subject) - 1].end() :].replace("*", "")
-        if (index == start and _COPULA.match(rest)) or (marked and _DEFINING_CLAUSE.match(rest)):
-            return True
-    return False
+    head = tokens[start : start + len(subject)]
+    if len(head) < len(subject) or stems([t.group().lower() for t in head]) != list(subject):
+        return False
+    return bool(_COPULA.match(sentence[head[-1].end() :].replace("*", "")))
 
 
 def starts_with_pronoun(sentence: str) -> bool:

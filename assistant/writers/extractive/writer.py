@@ -237,24 +237,16 @@ class ExtractiveWriter(Writer):
         the other passages of the retrieved documents that mention X (scored as the best candidate)."""
         # A term the asker quotes comes first: "… 'agglomeration economies'. How does it define that term?" is
         # not about "define" and "term".
-        subjects = [(terms, True) for terms in quoted_terms(question)]
-        subjects += [(terms, False) for terms in definition_subjects(question)]
-        for subject, marked in subjects:
-            found = self._defining(subject, passages, candidates, best, marked=marked)
+        for subject in [*quoted_terms(question), *definition_subjects(question)]:
+            found = self._defining(subject, passages, candidates, best)
             if found is not None:
                 return found
         return None
 
     def _defining(
-        self,
-        subject: list[str],
-        passages: Sequence[Passage],
-        candidates: list[_Candidate],
-        best: _Candidate,
-        *,
-        marked: bool,
+        self, subject: list[str], passages: Sequence[Passage], candidates: list[_Candidate], best: _Candidate
     ) -> _Candidate | None:
-        defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject, marked=marked)]
+        defining = [c for c in candidates if not c.is_item and defines(c.sentence.text, subject)]
         if defining:
             return max(defining, key=lambda c: c.score)
         if self.structure is None:
@@ -267,7 +259,7 @@ class ExtractiveWriter(Writer):
         by_id = {c.chunk_id: c for c in chunks}
         for index, sentence in enumerate(sentences):
             chunk = by_id[sentence.chunk_id]
-            if defines(sentence.text, subject, marked=marked) and is_quotable(sentence.text, chunk):
+            if defines(sentence.text, subject) and is_quotable(sentence.text, chunk):
                 passage = Passage(chunk=chunk, rank=len(passages) + 1, score=0.0)
                 assert vectors is not None
                 return _Candidate(sentence, passage, best.score, best.similarity, best.support, vectors[index], False)
